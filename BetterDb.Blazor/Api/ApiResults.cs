@@ -1,0 +1,84 @@
+using System.Text.Json;
+using BetterDb.Core.Configuration;
+
+namespace BetterDb.Blazor.Api;
+
+/// <summary>RFC 7807 answers for the HTTP API, each naming what is wrong.</summary>
+internal static class ApiResults
+{
+    public static IResult BadRequest(string field, string detail) =>
+        Results.Problem(detail: detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request",
+            extensions: new Dictionary<string, object?> { ["field"] = field });
+
+    public static IResult NotFound(string detail) =>
+        Results.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    public static IResult Conflict(string detail, string? relatedId = null) =>
+        Results.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+            extensions: relatedId is null ? null : new Dictionary<string, object?> { ["runningSessionId"] = relatedId });
+
+    /// <summary>Maps the core's exceptions to problem details; anything else is a real 500.</summary>
+    public static async Task<IResult> Guard(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (InvalidInputException ex)
+        {
+            return BadRequest(ex.Field, ex.Message);
+        }
+        catch (ConflictException ex)
+        {
+            return Conflict(ex.Message, ex.RelatedId);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            return NotFound(ex.Message);
+        }
+    }
+
+    /// <summary>Reads a JSON body; a malformed one is a 400 naming the JSON path at fault.</summary>
+    public static async Task<(T? Value, IResult? Error)> ReadBody<T>(HttpRequest request) where T : class
+    {
+        if (!request.HasJsonContentType())
+            return (null, BadRequest("body", "Send a JSON body with Content-Type: application/json."));
+        try
+        {
+            var value = await request.ReadFromJsonAsync<T>();
+            return value is null ? (null, BadRequest("body", "The request body is empty.")) : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
+            return (null, BadRequest(field, $"The JSON body is not valid at '{ex.Path}': {FirstSentence(ex.Message)}"));
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var i = message.IndexOf(". ", StringComparison.Ordinal);
+        return i < 0 ? message : message[..(i + 1)];
+    }
+
+    /// <summary>limit (default 50, max 1000) and offset (default 0); anything else is a 400, never a silent default.</summary>
+    public static bool TryPaging(HttpRequest request, out int limit, out long offset, out IResult? error, int max = 1000)
+    {
+        limit = 50;
+        offset = 0;
+        error = null;
+        var l = request.Query["limit"];
+        if (l.Count > 0 && (!int.TryParse(l[0], out limit) || limit < 1 || limit > max))
+        {
+            error = BadRequest("limit", $"limit must be a whole number from 1 to {max}.");
+            return false;
+        }
+        var o = request.Query["offset"];
+        if (o.Count > 0 && (!long.TryParse(o[0], out offset) || offset < 0))
+        {
+            error = BadRequest("offset", "offset must be a whole number from 0.");
+            return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,59 @@
+using BetterDb.Core.Capture;
+
+namespace BetterDb.Blazor.Api;
+
+internal static class SessionEndpoints
+{
+    public static RouteGroupBuilder MapSessionEndpoints(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/monitor/sessions");
+
+        g.MapPost("/", (HttpRequest request, CaptureSessionService sessions, CancellationToken ct) => ApiResults.Guard(async () =>
+        {
+            var (body, error) = await ApiResults.ReadBody<StartCaptureRequest>(request);
+            if (error is not null) return error;
+            // The HTTP API starts manual captures; triggers and schedules start theirs in-process.
+            var session = await sessions.StartAsync(body! with { Source = SessionSource.Manual, TriggerId = null, ScheduleId = null }, ct);
+            return Results.Created($"/api/monitor/sessions/{session.Id}", session);
+        }));
+
+        g.MapGet("/", async (HttpRequest request, CaptureSessionService sessions, CancellationToken ct) =>
+        {
+            if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
+            var status = request.Query["status"].FirstOrDefault();
+            if (!string.IsNullOrEmpty(status) && !SessionStatus.All.Contains(status))
+                return ApiResults.BadRequest("status", $"status must be one of {string.Join(", ", SessionStatus.All)}.");
+            var query = new SessionQuery(request.Query["connectionId"].FirstOrDefault(), status, limit, (int)Math.Min(offset, int.MaxValue));
+            return Results.Ok(await sessions.ListAsync(query, ct));
+        });
+
+        g.MapGet("/{id}", async (string id, CaptureSessionService sessions, CancellationToken ct) =>
+            await sessions.GetAsync(id, ct) is { } s ? Results.Ok(s) : ApiResults.NotFound($"No session '{id}'."));
+
+        g.MapPost("/{id}/stop", async (string id, CaptureSessionService sessions, CancellationToken ct) =>
+            await sessions.StopAsync(id, ct) is { } s ? Results.Ok(s) : ApiResults.NotFound($"No session '{id}'."));
+
+        g.MapDelete("/{id}", async (string id, CaptureSessionService sessions, CancellationToken ct) =>
+            await sessions.DeleteAsync(id, ct) ? Results.NoContent() : ApiResults.NotFound($"No session '{id}'."));
+
+        g.MapGet("/{id}/lines", async (string id, HttpRequest request, CaptureSessionService sessions, SessionLines lines, CancellationToken ct) =>
+        {
+            if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
+            if (await sessions.GetAsync(id, ct) is null) return ApiResults.NotFound($"No session '{id}'.");
+            var page = await lines.ReadAsync(id, offset, limit, ct);
+            return Results.Ok(new { sessionId = id, offset, limit, lines = page });
+        });
+
+        g.MapGet("/{id}/export", async (string id, HttpContext http, CaptureSessionService sessions, SessionLines lines, CancellationToken ct) =>
+        {
+            var format = http.Request.Query["format"].FirstOrDefault() ?? "txt";
+            if (format != "txt")
+                return ApiResults.BadRequest("format", $"Unknown export format '{format}'. Available: txt.");
+            if (await sessions.GetAsync(id, ct) is null) return ApiResults.NotFound($"No session '{id}'.");
+            return Results.Stream(stream => lines.WriteTextAsync(id, stream, ct), "text/plain; charset=utf-8",
+                $"monitor-session-{id}.txt");
+        });
+
+        return api;
+    }
+}

@@ -1,0 +1,28 @@
+using BetterDb.Blazor;
+using BetterDb.Blazor.Api;
+using BetterDb.Blazor.Components;
+using BetterDb.Core;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddRepositoryDevelopmentSettings();
+
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddBetterDbCore(builder.Configuration, builder.Environment.ContentRootPath);
+builder.Services.AddBetterDbWeb();
+
+var app = builder.Build();
+
+if (!app.Environment.IsDevelopment())
+    app.UseExceptionHandler("/Error", createScopeForErrors: true);
+app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapBetterDbApi();
+app.MapBetterDbJobs();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.Run();
+
+/// <summary>Exposed for WebApplicationFactory in the test projects.</summary>
+public partial class Program;

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BetterDb.Blazor.Api;
+using BetterDb.Core;
+using BetterDb.Core.Storage;
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.Storage.SQLite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration.Json;
+using MudBlazor.Services;
+
+namespace BetterDb.Blazor;
+
+internal static class WebSetup
+{
+    /// <summary>
+    /// The repository keeps appsettings.Development.json at its top level; in Development
+    /// it is read right after the project's own JSON files, so environment variables and
+    /// the command line still win.
+    /// </summary>
+    public static void AddRepositoryDevelopmentSettings(this WebApplicationBuilder builder)
+    {
+        if (!builder.Environment.IsDevelopment()) return;
+        var path = Path.GetFullPath(Path.Combine(builder.Environment.ContentRootPath, "..", "appsettings.Development.json"));
+        if (!File.Exists(path)) return;
+        var sources = builder.Configuration.Sources;
+        var lastJson = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource).i;
+        var source = new JsonConfigurationSource { Path = path, Optional = true, ReloadOnChange = false };
+        source.ResolveFileProvider();
+        sources.Insert(lastJson + 1, source);
+    }
+
+    public static IServiceCollection AddBetterDbWeb(this IServiceCollection services)
+    {
+        services.AddMudServices();
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+
+        services.AddHangfire((sp, c) => c
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseSQLiteStorage(sp.GetRequiredService<DataPaths>().HangfireDatabase,
+                new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(2) }));
+        services.AddHangfireServer(o =>
+        {
+            o.SchedulePollingInterval = TimeSpan.FromSeconds(2);
+            o.WorkerCount = Math.Max(2, Environment.ProcessorCount);
+        });
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return services;
+    }
+
+    public static void MapBetterDbApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api").DisableAntiforgery();
+        api.MapConnectionEndpoints();
+        api.MapSessionEndpoints();
+        app.MapHealthChecks("/healthz");
+    }
+
+    public static void MapBetterDbJobs(this WebApplication app)
+    {
+        // The app has no sign-in of its own: it is meant for an internal network, like the rest of its UI.
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new OpenDashboard()],
+            DashboardTitle = "BetterDb jobs",
+            AppPath = "/",
+        });
+    }
+
+    private sealed class OpenDashboard : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context) => true;
+    }
+}
+
+internal sealed class DatabaseHealthCheck(IDbContextFactory<BetterDbContext> contexts) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Database.CanConnectAsync(ct)
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("The database does not answer.");
+    }
+}

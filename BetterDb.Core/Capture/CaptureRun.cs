@@ -1,0 +1,126 @@
+using BetterDb.Core.Connections;
+using BetterDb.Core.Monitoring;
+using Microsoft.Extensions.Logging;
+
+namespace BetterDb.Core.Capture;
+
+/// <summary>
+/// One running capture: opens the MONITOR connection, pumps it into the writer,
+/// and decides how it ended. The first reason to stop wins, except a storage
+/// failure, which always ends the session failed.
+/// </summary>
+internal sealed class CaptureRun
+{
+    public static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly ConnectionProfile _profile;
+    private readonly CaptureWriter _writer;
+    private readonly TimeSpan _duration;
+    private readonly ILogger _log;
+    private readonly CancellationTokenSource _stop = new();
+    private CaptureEnd? _requestedEnd;
+
+    public CaptureRun(string sessionId, string connectionId, ConnectionProfile profile, CaptureWriter writer, LiveTail tail, TimeSpan duration, ILogger log)
+    {
+        SessionId = sessionId;
+        ConnectionId = connectionId;
+        _profile = profile;
+        _writer = writer;
+        Tail = tail;
+        _duration = duration;
+        _log = log;
+    }
+
+    public string SessionId { get; }
+    public string ConnectionId { get; }
+    public LiveTail Tail { get; }
+    public CaptureWriter Writer => _writer;
+
+    /// <summary>Asks the capture to end with <paramref name="end"/> unless it already has a reason.</summary>
+    public void RequestStop(CaptureEnd end)
+    {
+        Interlocked.CompareExchange(ref _requestedEnd, end, null);
+        try { _stop.Cancel(); } catch (ObjectDisposedException) { /* already over */ }
+    }
+
+    /// <summary>Runs to the end and returns why it ended. Never throws.</summary>
+    public async Task<CaptureEnd> RunAsync()
+    {
+        CaptureEnd end;
+        try
+        {
+            end = await CaptureAsync();
+        }
+        catch (Exception ex)
+        {
+            _log.LogError(ex, "Capture {SessionId} failed unexpectedly", SessionId);
+            end = CaptureEnd.SourceError(ex.Message);
+        }
+        await _writer.CompleteAsync();
+        if (_writer.StoreError is { } storeError)
+        {
+            _log.LogError(storeError, "Capture {SessionId}: storing a chunk failed", SessionId);
+            end = CaptureEnd.StorageError(storeError.GetBaseException().Message);
+        }
+        return end;
+    }
+
+    private async Task<CaptureEnd> CaptureAsync()
+    {
+        RespConnection connection;
+        try
+        {
+            connection = await RespConnection.OpenAsync(_profile, OpenTimeout, _stop.Token);
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
+        {
+            return CaptureEnd.MonitorOpenFailed(ex.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            return _requestedEnd ?? CaptureEnd.ManualStop;
+        }
+
+        await using (connection)
+        {
+            try
+            {
+                await connection.HandshakeAsync(_profile, "betterdb-monitor", OpenTimeout, _stop.Token);
+                await MonitorStream.EnterMonitorAsync(connection, OpenTimeout, _stop.Token);
+            }
+            catch (Exception ex) when (ex is RedisServerException or IOException or TimeoutException)
+            {
+                return CaptureEnd.MonitorOpenFailed(ex.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                return _requestedEnd ?? CaptureEnd.ManualStop;
+            }
+
+            _log.LogInformation("Capture {SessionId} on {Endpoint} started", SessionId, _profile.Endpoint);
+            // The duration counts from the moment MONITOR is on.
+            _stop.CancelAfter(_duration);
+            // A cap stops the reader from inside; a storage failure has to interrupt it from outside.
+            _ = _writer.StopRequested.ContinueWith(_ =>
+                {
+                    if (_writer.StoreError is not null) RequestStop(CaptureEnd.StorageError(_writer.StoreError.Message));
+                },
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            try
+            {
+                var result = await MonitorStream.ReadRespAsync(connection.Input, _writer, _stop.Token);
+                return result switch
+                {
+                    MonitorReadEnd.SinkStopped => _writer.CapReached ?? CaptureEnd.ByteCap,
+                    _ => _requestedEnd ?? CaptureEnd.DurationCap,
+                };
+            }
+            catch (Exception ex) when (ex is IOException or RedisServerException or System.Net.Sockets.SocketException)
+            {
+                if (_stop.IsCancellationRequested) return _requestedEnd ?? CaptureEnd.DurationCap;
+                _log.LogWarning("Capture {SessionId}: source error: {Message}", SessionId, ex.Message);
+                return CaptureEnd.SourceError(ex.GetBaseException().Message);
+            }
+        }
+    }
+}

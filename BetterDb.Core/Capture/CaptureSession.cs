@@ -1,0 +1,74 @@
+using BetterDb.Core.Storage;
+
+namespace BetterDb.Core.Capture;
+
+/// <summary>The session object of API.md.</summary>
+public sealed record CaptureSession
+{
+    public required string Id { get; init; }
+    public string? ConnectionId { get; init; }
+    public required string Status { get; init; }
+    public required string Source { get; init; }
+    public string? RequestedBy { get; init; }
+    public string? TriggerId { get; init; }
+    public string? ScheduleId { get; init; }
+    public DateTime StartedAt { get; init; }
+    public DateTime? EndedAt { get; init; }
+    public long DurationMs { get; init; }
+    public long ByteCap { get; init; }
+    public long LineCap { get; init; }
+    public long ByteCount { get; init; }
+    public long LineCount { get; init; }
+    /// <summary>Lines kept raw because they did not parse as MONITOR output.</summary>
+    public long MalformedCount { get; init; }
+    public string? TerminationReason { get; init; }
+    public string? TargetNode { get; init; }
+    public IReadOnlyList<NodeSegment>? NodeSegments { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsRunning => Status == SessionStatus.Running;
+
+    /// <summary>Actual duration so far (running) or in all (finished).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public TimeSpan Elapsed => (EndedAt ?? DateTime.UtcNow) - StartedAt;
+
+    internal static CaptureSession From(SessionEntity e) => new()
+    {
+        Id = e.Id,
+        ConnectionId = e.ConnectionId,
+        Status = e.Status,
+        Source = e.Source,
+        RequestedBy = e.RequestedBy,
+        TriggerId = e.TriggerId,
+        ScheduleId = e.ScheduleId,
+        StartedAt = e.StartedAt,
+        EndedAt = e.EndedAt,
+        DurationMs = e.DurationMs,
+        ByteCap = e.ByteCap,
+        LineCap = e.LineCap,
+        ByteCount = e.ByteCount,
+        LineCount = e.LineCount,
+        MalformedCount = e.MalformedCount,
+        TerminationReason = e.TerminationReason,
+        TargetNode = e.TargetNode,
+    };
+}
+
+public sealed record NodeSegment(string NodeId, string Address, string Status, long ByteCount, long LineCount, DateTime? EndedAt, string? TerminationReason);
+
+/// <summary>What a caller asks for when starting a capture. Nulls take the defaults.</summary>
+public sealed record StartCaptureRequest
+{
+    public string? ConnectionId { get; init; }
+    public long? DurationMs { get; init; }
+    public long? ByteCap { get; init; }
+    public long? LineCap { get; init; }
+    public string? RequestedBy { get; init; }
+    public string? TargetNodeId { get; init; }
+    public bool? FanOut { get; init; }
+    public string Source { get; init; } = SessionSource.Manual;
+    public string? TriggerId { get; init; }
+    public string? ScheduleId { get; init; }
+}
+
+public sealed record SessionQuery(string? ConnectionId = null, string? Status = null, int Limit = 50, int Offset = 0);

@@ -1,0 +1,256 @@
+using System.Collections.Concurrent;
+using BetterDb.Core.Configuration;
+using BetterDb.Core.Connections;
+using BetterDb.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BetterDb.Core.Capture;
+
+/// <summary>
+/// Starts, stops, lists and deletes capture sessions; one running capture per
+/// connection. Finished sessions live in storage; running ones also have a
+/// <see cref="CaptureRun"/> here with live counters and the live tail.
+/// </summary>
+public sealed class CaptureSessionService
+{
+    public const long MinDurationMs = 1_000;
+    public const long MaxDurationMs = 24 * 60 * 60 * 1_000;
+    public const long DefaultDurationMs = 30_000;
+
+    private readonly IDbContextFactory<BetterDbContext> _contexts;
+    private readonly ConnectionService _connections;
+    private readonly IChunkStore _chunks;
+    private readonly BetterDbOptions _options;
+    private readonly ILogger<CaptureSessionService> _log;
+    private readonly ConcurrentDictionary<string, RunningCapture> _runs = new();
+    private readonly object _startGate = new();
+    private readonly HashSet<string> _busyConnections = [];
+    private bool _shuttingDown;
+
+    public CaptureSessionService(IDbContextFactory<BetterDbContext> contexts, ConnectionService connections, IChunkStore chunks,
+        IOptions<BetterDbOptions> options, ILogger<CaptureSessionService> log)
+    {
+        _contexts = contexts;
+        _connections = connections;
+        _chunks = chunks;
+        _options = options.Value;
+        _log = log;
+    }
+
+    /// <summary>Chunk sizes and flush interval for new captures (tests shorten them).</summary>
+    public CaptureWriterSettings WriterSettings { get; set; } = new();
+
+    /// <summary>Raised when a session starts, ends or is deleted (with the deleted session's last state).</summary>
+    public event Action<CaptureSession>? SessionChanged;
+
+    /// <exception cref="InvalidInputException">a value is out of range</exception>
+    /// <exception cref="KeyNotFoundException">no such connection</exception>
+    /// <exception cref="ConflictException">the connection already has a running capture</exception>
+    public async Task<CaptureSession> StartAsync(StartCaptureRequest request, CancellationToken ct = default)
+    {
+        var duration = request.DurationMs ?? DefaultDurationMs;
+        if (duration is < MinDurationMs or > MaxDurationMs)
+            throw new InvalidInputException("durationMs", $"durationMs must be between {MinDurationMs} (1 s) and {MaxDurationMs} (24 h).");
+        var byteCap = request.ByteCap ?? _options.Monitor.DefaultByteCap;
+        if (byteCap <= 0) throw new InvalidInputException("byteCap", "byteCap must be a positive number of bytes.");
+        var lineCap = request.LineCap ?? _options.Monitor.DefaultLineCap;
+        if (lineCap <= 0) throw new InvalidInputException("lineCap", "lineCap must be a positive number of lines.");
+        if (request.FanOut == true)
+            throw new InvalidInputException("fanOut", "Fan-out capture across cluster nodes is not available yet.");
+        if (!string.IsNullOrEmpty(request.TargetNodeId))
+            throw new InvalidInputException("targetNodeId", "Capturing a single cluster node is not available yet.");
+        if (request.RequestedBy is { Length: > 200 })
+            throw new InvalidInputException("requestedBy", "requestedBy is longer than 200 characters.");
+        if (string.IsNullOrWhiteSpace(request.ConnectionId))
+            throw new InvalidInputException("connectionId", "connectionId is required.");
+
+        var connectionId = request.ConnectionId;
+        var profile = await _connections.GetAsync(connectionId, ct)
+                      ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
+
+        lock (_startGate)
+        {
+            if (_shuttingDown) throw new ConflictException("The app is shutting down.");
+            if (!_busyConnections.Add(connectionId))
+            {
+                var running = _runs.Values.FirstOrDefault(r => r.Run.ConnectionId == connectionId);
+                throw new ConflictException("A capture is already running on this connection.", running?.Run.SessionId);
+            }
+        }
+
+        try
+        {
+            var entity = new SessionEntity
+            {
+                Id = Guid.CreateVersion7().ToString("N"),
+                ConnectionId = connectionId,
+                Status = SessionStatus.Running,
+                Source = request.Source,
+                RequestedBy = string.IsNullOrWhiteSpace(request.RequestedBy) ? null : request.RequestedBy.Trim(),
+                TriggerId = request.TriggerId,
+                ScheduleId = request.ScheduleId,
+                StartedAt = DateTime.UtcNow,
+                DurationMs = duration,
+                ByteCap = byteCap,
+                LineCap = lineCap,
+            };
+            await using (var db = await _contexts.CreateDbContextAsync(ct))
+            {
+                db.Sessions.Add(entity);
+                await db.SaveChangesAsync(ct);
+            }
+
+            var tail = new LiveTail();
+            var writer = new CaptureWriter(entity.Id, null, byteCap, lineCap, _chunks, tail, WriterSettings);
+            var run = new CaptureRun(entity.Id, connectionId, profile, writer, tail, TimeSpan.FromMilliseconds(duration), _log);
+            var running = new RunningCapture(run, CaptureSession.From(entity));
+            _runs[entity.Id] = running;
+            running.Completion = Task.Run(() => RunToEndAsync(running));
+            SessionChanged?.Invoke(running.Snapshot());
+            return running.Snapshot();
+        }
+        catch
+        {
+            lock (_startGate) _busyConnections.Remove(connectionId);
+            throw;
+        }
+    }
+
+    private async Task RunToEndAsync(RunningCapture running)
+    {
+        var run = running.Run;
+        var end = await run.RunAsync();
+        CaptureSession final;
+        try
+        {
+            await using var db = await _contexts.CreateDbContextAsync();
+            var entity = await db.Sessions.FirstAsync(s => s.Id == run.SessionId);
+            entity.Status = end.Status;
+            entity.TerminationReason = end.Reason;
+            entity.EndedAt = DateTime.UtcNow;
+            entity.LineCount = run.Writer.StoredLines;
+            entity.ByteCount = run.Writer.StoredBytes;
+            entity.MalformedCount = run.Writer.MalformedCount;
+            await db.SaveChangesAsync();
+            final = CaptureSession.From(entity);
+        }
+        catch (Exception ex)
+        {
+            _log.LogError(ex, "Could not record the end of capture {SessionId}", run.SessionId);
+            final = running.Snapshot() with { Status = end.Status, TerminationReason = end.Reason, EndedAt = DateTime.UtcNow };
+        }
+        finally
+        {
+            run.Tail.Complete();
+            _runs.TryRemove(run.SessionId, out _);
+            lock (_startGate) _busyConnections.Remove(run.ConnectionId);
+        }
+        _log.LogInformation("Capture {SessionId} ended {Status} ({Reason}), {Lines} lines",
+            final.Id, final.Status, final.TerminationReason, final.LineCount);
+        SessionChanged?.Invoke(final);
+    }
+
+    /// <summary>The session with live counters while it runs; null when unknown.</summary>
+    public async Task<CaptureSession?> GetAsync(string id, CancellationToken ct = default)
+    {
+        if (_runs.TryGetValue(id, out var running)) return running.Snapshot();
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        var entity = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
+        if (entity is null) return null;
+        // It may have finished between the two looks.
+        return CaptureSession.From(entity);
+    }
+
+    public async Task<IReadOnlyList<CaptureSession>> ListAsync(SessionQuery query, CancellationToken ct = default)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        var q = db.Sessions.AsNoTracking();
+        if (!string.IsNullOrEmpty(query.ConnectionId)) q = q.Where(s => s.ConnectionId == query.ConnectionId);
+        if (!string.IsNullOrEmpty(query.Status)) q = q.Where(s => s.Status == query.Status);
+        var rows = await q.OrderByDescending(s => s.StartedAt).ThenByDescending(s => s.Id)
+            .Skip(query.Offset).Take(query.Limit).ToListAsync(ct);
+        return rows.Select(r => _runs.TryGetValue(r.Id, out var running) ? running.Snapshot() : CaptureSession.From(r)).ToList();
+    }
+
+    /// <summary>Stops a running capture and waits for it to be finalized. A finished session comes back unchanged.</summary>
+    public async Task<CaptureSession?> StopAsync(string id, CancellationToken ct = default)
+    {
+        if (_runs.TryGetValue(id, out var running))
+        {
+            running.Run.RequestStop(CaptureEnd.ManualStop);
+            await running.Completion!.WaitAsync(ct);
+        }
+        return await GetAsync(id, ct);
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken ct = default)
+    {
+        if (_runs.TryGetValue(id, out var running))
+        {
+            running.Run.RequestStop(CaptureEnd.ManualStop);
+            await running.Completion!.WaitAsync(ct);
+        }
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        var entity = await db.Sessions.FirstOrDefaultAsync(s => s.Id == id, ct);
+        if (entity is null) return false;
+        await _chunks.DeleteSessionAsync(id, ct);
+        db.Sessions.Remove(entity);
+        await db.SaveChangesAsync(ct);
+        SessionChanged?.Invoke(CaptureSession.From(entity));
+        return true;
+    }
+
+    /// <summary>The live feed of a running capture; null once it has ended.</summary>
+    public LiveTail? GetLiveTail(string id) => _runs.TryGetValue(id, out var r) ? r.Run.Tail : null;
+
+    public bool IsRunningOn(string connectionId) => _runs.Values.Any(r => r.Run.ConnectionId == connectionId);
+
+    /// <summary>Ends every running capture <c>interrupted/app_shutdown</c>, flushing what they hold.</summary>
+    public async Task ShutdownAsync(CancellationToken ct)
+    {
+        lock (_startGate) _shuttingDown = true;
+        var runs = _runs.Values.ToList();
+        foreach (var r in runs) r.Run.RequestStop(CaptureEnd.AppShutdown);
+        await Task.WhenAll(runs.Select(r => r.Completion!)).WaitAsync(ct);
+    }
+
+    /// <summary>
+    /// Sessions still marked running from a previous process (it crashed) become
+    /// <c>interrupted/process_restart</c>, with the counts of what was stored.
+    /// </summary>
+    public async Task<int> ReconcileAfterRestartAsync(CancellationToken ct = default)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        var stale = await db.Sessions.Where(s => s.Status == SessionStatus.Running).ToListAsync(ct);
+        foreach (var s in stale)
+        {
+            if (_runs.ContainsKey(s.Id)) continue;
+            var stored = await db.Chunks.Where(c => c.SessionId == s.Id)
+                .GroupBy(_ => 1)
+                .Select(g => new { Lines = g.Sum(c => (long)c.LineCount), Bytes = g.Sum(c => (long)c.ByteCount) })
+                .FirstOrDefaultAsync(ct);
+            s.Status = CaptureEnd.ProcessRestart.Status;
+            s.TerminationReason = CaptureEnd.ProcessRestart.Reason;
+            s.EndedAt = DateTime.UtcNow;
+            s.LineCount = stored?.Lines ?? 0;
+            s.ByteCount = stored?.Bytes ?? 0;
+        }
+        await db.SaveChangesAsync(ct);
+        return stale.Count;
+    }
+
+    private sealed class RunningCapture(CaptureRun run, CaptureSession started)
+    {
+        public CaptureRun Run { get; } = run;
+        public Task? Completion { get; set; }
+
+        public CaptureSession Snapshot() => started with
+        {
+            LineCount = Run.Writer.LineCount,
+            ByteCount = Run.Writer.ByteCount,
+            MalformedCount = Run.Writer.MalformedCount,
+        };
+    }
+}

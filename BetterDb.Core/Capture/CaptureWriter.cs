@@ -1,0 +1,281 @@
+using System.Buffers;
+using System.Threading.Channels;
+using BetterDb.Core.Lines;
+using BetterDb.Core.Monitoring;
+using BetterDb.Core.Storage;
+
+namespace BetterDb.Core.Capture;
+
+public sealed record CaptureWriterSettings
+{
+    public int ChunkMaxLines { get; init; } = 32_768;
+    public int ChunkMaxBytes { get; init; } = 2 * 1024 * 1024;
+    /// <summary>A chunk is stored at most this long after its first line arrived.</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public byte Codec { get; init; } = ChunkCodec.Default;
+    public int CompressionLevel { get; init; } = 1;
+}
+
+/// <summary>
+/// Appends captured lines to the current chunk and hands sealed chunks to a
+/// single background store loop (so chunk order is capture order). The line
+/// path copies bytes and counts; it never awaits storage and never waits for a
+/// viewer. Byte and line caps are enforced here. Not thread-safe for several
+/// sources: one writer per source.
+/// </summary>
+public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
+{
+    private readonly string _sessionId;
+    private readonly string? _nodeId;
+    private readonly long _byteCap;
+    private readonly long _lineCap;
+    private readonly IChunkStore _store;
+    private readonly LiveTail? _tail;
+    private readonly CaptureWriterSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly object _gate = new();
+    private readonly Channel<SealedChunk> _sealed = Channel.CreateUnbounded<SealedChunk>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+    private readonly Task _storeLoop;
+    private readonly ITimer _flushTimer;
+    private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Current chunk.
+    private byte[] _buffer;
+    private int _length;
+    private int _chunkLines;
+    private long _chunkFirstTs, _chunkLastTs;
+    private long _chunkOpenedAt;
+    private int _chunkIndex;
+    private long _chunkFirstLine;
+
+    // Lines appended since the last tail publish.
+    private int _tailFrom;
+    private int[] _tailLineEnds = new int[256];
+    private int _tailLines;
+
+    private long _lineCount, _byteCount, _malformedCount, _storedLines, _storedBytes, _storedChunks;
+    private CaptureEnd? _capReached;
+    private Exception? _storeError;
+    private bool _completed;
+
+    public CaptureWriter(string sessionId, string? nodeId, long byteCap, long lineCap, IChunkStore store,
+        LiveTail? tail = null, CaptureWriterSettings? settings = null, TimeProvider? time = null)
+    {
+        _sessionId = sessionId;
+        _nodeId = nodeId;
+        _byteCap = byteCap;
+        _lineCap = lineCap;
+        _store = store;
+        _tail = tail;
+        _settings = settings ?? new CaptureWriterSettings();
+        _time = time ?? TimeProvider.System;
+        _buffer = ArrayPool<byte>.Shared.Rent(_settings.ChunkMaxBytes + 4096);
+        _storeLoop = Task.Run(StoreLoopAsync);
+        var tick = TimeSpan.FromTicks(Math.Max(_settings.FlushInterval.Ticks / 4, TimeSpan.TicksPerMillisecond));
+        _flushTimer = _time.CreateTimer(_ => FlushIfDue(tick), null, tick, tick);
+    }
+
+    public long LineCount => Volatile.Read(ref _lineCount);
+    public long ByteCount => Volatile.Read(ref _byteCount);
+    public long MalformedCount => Volatile.Read(ref _malformedCount);
+    /// <summary>Lines already stored, i.e. readable from storage.</summary>
+    public long StoredLines => Volatile.Read(ref _storedLines);
+    public long StoredBytes => Volatile.Read(ref _storedBytes);
+    public long StoredChunks => Volatile.Read(ref _storedChunks);
+
+    /// <summary>byte_cap or line_cap once one was reached.</summary>
+    public CaptureEnd? CapReached => Volatile.Read(ref _capReached);
+
+    public Exception? StoreError => Volatile.Read(ref _storeError);
+
+    /// <summary>Completes when the capture should stop on the writer's account: a cap was reached or storage failed.</summary>
+    public Task StopRequested => _stopRequested.Task;
+
+    public long MaxLineBytes => Math.Max(0, _byteCap - Volatile.Read(ref _byteCount) - 1);
+
+    public void BeginBatch() => Monitor.Enter(_gate);
+
+    public void EndBatch()
+    {
+        try { PublishTail(); }
+        finally { Monitor.Exit(_gate); }
+    }
+
+    /// <summary>Convenience for callers that hold a single line.</summary>
+    public bool Append(ReadOnlySpan<byte> line)
+    {
+        BeginBatch();
+        try { return OnLine(line); }
+        finally { EndBatch(); }
+    }
+
+    public bool OnLine(ReadOnlySpan<byte> line)
+    {
+        if (_capReached is not null || _completed) return false;
+        var size = line.Length + 1;
+        if (_byteCount + size > _byteCap)
+        {
+            ReachCap(CaptureEnd.ByteCap);
+            return false;
+        }
+        if (_length + size > _buffer.Length)
+        {
+            if (_chunkLines > 0) SealChunk();
+            if (size > _buffer.Length)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = ArrayPool<byte>.Shared.Rent(size);
+            }
+        }
+
+        long ts = 0;
+        if (MonitorLineParser.TryParse(line, out var view)) ts = view.TimestampMicros;
+        else _malformedCount++;
+
+        if (_chunkLines == 0)
+        {
+            _chunkOpenedAt = _time.GetTimestamp();
+            _chunkFirstLine = _lineCount;
+            _chunkFirstTs = ts;
+        }
+        if (ts != 0)
+        {
+            if (_chunkFirstTs == 0) _chunkFirstTs = ts;
+            _chunkLastTs = ts;
+        }
+
+        line.CopyTo(_buffer.AsSpan(_length));
+        _length += size;
+        _buffer[_length - 1] = (byte)'\n';
+        _chunkLines++;
+        if (_tail is not null) AddTailLine(_length);
+        Volatile.Write(ref _lineCount, _lineCount + 1);
+        Volatile.Write(ref _byteCount, _byteCount + size);
+
+        if (_chunkLines >= _settings.ChunkMaxLines || _length >= _settings.ChunkMaxBytes) SealChunk();
+        if (_lineCount >= _lineCap)
+        {
+            ReachCap(CaptureEnd.LineCap);
+            return false;
+        }
+        return true;
+    }
+
+    public void OnOversizedLine(long bytesSoFar)
+    {
+        lock (_gate) ReachCap(CaptureEnd.ByteCap);
+    }
+
+    private void ReachCap(CaptureEnd end)
+    {
+        _capReached ??= end;
+        _stopRequested.TrySetResult();
+    }
+
+    private void AddTailLine(int end)
+    {
+        if (_tailLines == _tailLineEnds.Length) Array.Resize(ref _tailLineEnds, _tailLines * 2);
+        _tailLineEnds[_tailLines++] = end - _tailFrom;
+    }
+
+    private void PublishTail()
+    {
+        if (_tail is null || _tailLines == 0) return;
+        var data = _buffer.AsSpan(_tailFrom, _length - _tailFrom).ToArray();
+        var firstSeq = _lineCount - _tailLines;
+        _tail.Publish(new TailBlock(data, _tailLineEnds.AsSpan(0, _tailLines).ToArray(), firstSeq));
+        _tailFrom = _length;
+        _tailLines = 0;
+    }
+
+    private void SealChunk()
+    {
+        PublishTail();
+        var chunk = new SealedChunk(_buffer, _length, _chunkLines, _chunkIndex++, _chunkFirstLine, _chunkFirstTs, _chunkLastTs);
+        _sealed.Writer.TryWrite(chunk);
+        _buffer = ArrayPool<byte>.Shared.Rent(_settings.ChunkMaxBytes + 4096);
+        _length = 0;
+        _tailFrom = 0;
+        _chunkLines = 0;
+        _chunkFirstTs = _chunkLastTs = 0;
+    }
+
+    private void FlushIfDue(TimeSpan tick)
+    {
+        // Seal a little early so a chunk is stored within FlushInterval of its first line.
+        var due = _settings.FlushInterval - tick;
+        if (!Monitor.TryEnter(_gate)) return; // the source is appending: it will be checked next tick
+        try
+        {
+            if (_chunkLines > 0 && !_completed && _time.GetElapsedTime(_chunkOpenedAt) >= due) SealChunk();
+        }
+        finally { Monitor.Exit(_gate); }
+    }
+
+    private async Task StoreLoopAsync()
+    {
+        await foreach (var chunk in _sealed.Reader.ReadAllAsync())
+        {
+            try
+            {
+                if (_storeError is not null) continue;
+                var data = ChunkCodec.Compress(chunk.Buffer.AsSpan(0, chunk.Length), _settings.Codec, _settings.CompressionLevel);
+                await _store.AppendAsync(new ChunkEntity
+                {
+                    SessionId = _sessionId,
+                    ChunkIndex = chunk.Index,
+                    NodeId = _nodeId,
+                    FirstLine = chunk.FirstLine,
+                    LineCount = chunk.Lines,
+                    ByteCount = chunk.Length,
+                    FirstTsMicros = chunk.FirstTs,
+                    LastTsMicros = chunk.LastTs,
+                    Codec = _settings.Codec,
+                    Data = data,
+                });
+                Interlocked.Add(ref _storedLines, chunk.Lines);
+                Interlocked.Add(ref _storedBytes, chunk.Length);
+                Interlocked.Increment(ref _storedChunks);
+            }
+            catch (Exception ex)
+            {
+                Volatile.Write(ref _storeError, ex);
+                _stopRequested.TrySetResult();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk.Buffer);
+            }
+        }
+    }
+
+    /// <summary>Seals the open chunk and waits until every sealed chunk is stored (or storage failed).</summary>
+    public async Task CompleteAsync()
+    {
+        lock (_gate)
+        {
+            if (!_completed)
+            {
+                if (_chunkLines > 0) SealChunk();
+                else PublishTail();
+                _completed = true;
+                _sealed.Writer.TryComplete();
+            }
+        }
+        await _flushTimer.DisposeAsync();
+        await _storeLoop;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CompleteAsync();
+        lock (_gate)
+        {
+            if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+
+    private sealed record SealedChunk(byte[] Buffer, int Length, int Lines, int Index, long FirstLine, long FirstTs, long LastTs);
+}

@@ -1,0 +1,218 @@
+namespace BetterDb.Core.Capture;
+
+/// <summary>
+/// Consecutive captured lines copied out of the writer in one piece: the bytes
+/// are "line\n" repeated, exactly as stored. One allocation per read batch
+/// instead of one per line keeps the capture path cheap whether or not anyone watches.
+/// </summary>
+public sealed class TailBlock
+{
+    public TailBlock(byte[] data, int[] lineEnds, long firstSeq)
+    {
+        Data = data;
+        LineEnds = lineEnds;
+        FirstSeq = firstSeq;
+    }
+
+    public byte[] Data { get; }
+    /// <summary>Offset just past each line's '\n'.</summary>
+    public int[] LineEnds { get; }
+    /// <summary>Session-wide number of the first line (0-based).</summary>
+    public long FirstSeq { get; }
+    public int LineCount => LineEnds.Length;
+
+    /// <summary>Line <paramref name="i"/> without its terminator.</summary>
+    public ReadOnlySpan<byte> Line(int i)
+    {
+        var start = i == 0 ? 0 : LineEnds[i - 1];
+        return Data.AsSpan(start, LineEnds[i] - start - 1);
+    }
+}
+
+/// <summary>
+/// The live feed of one capture: a ring of recent lines that a viewer gets on
+/// join, and one bounded queue per viewer. Publishing never waits for a viewer;
+/// a viewer that falls behind loses its own oldest lines and is told how many.
+/// </summary>
+public sealed class LiveTail
+{
+    public const int DefaultBacklogLines = 5_000;
+    public const int DefaultViewerCapacity = 10_000;
+
+    private readonly object _gate = new();
+    private readonly Queue<TailBlock> _backlog = new();
+    private readonly int _backlogLines;
+    private int _backlogCount;
+    private TailViewer[] _viewers = [];
+    private bool _completed;
+
+    public LiveTail(int backlogLines = DefaultBacklogLines) => _backlogLines = backlogLines;
+
+    public bool IsCompleted { get { lock (_gate) return _completed; } }
+
+    public void Publish(TailBlock block)
+    {
+        TailViewer[] viewers;
+        lock (_gate)
+        {
+            if (_completed) return;
+            _backlog.Enqueue(block);
+            _backlogCount += block.LineCount;
+            while (_backlogCount - _backlog.Peek().LineCount >= _backlogLines)
+                _backlogCount -= _backlog.Dequeue().LineCount;
+            viewers = _viewers;
+        }
+        foreach (var v in viewers) v.Enqueue(block);
+    }
+
+    /// <summary>Ends the feed: viewers drain what they hold, then see completion.</summary>
+    public void Complete()
+    {
+        TailViewer[] viewers;
+        lock (_gate)
+        {
+            if (_completed) return;
+            _completed = true;
+            viewers = _viewers;
+        }
+        foreach (var v in viewers) v.Complete();
+    }
+
+    /// <summary>Joins the feed: the viewer's queue starts with the backlog (its last <paramref name="backlogLines"/> lines).</summary>
+    public TailViewer Subscribe(int capacityLines = DefaultViewerCapacity, int backlogLines = DefaultBacklogLines)
+    {
+        lock (_gate)
+        {
+            var viewer = new TailViewer(this, capacityLines);
+            var skip = Math.Max(0, _backlogCount - backlogLines);
+            foreach (var block in _backlog)
+            {
+                if (skip >= block.LineCount) { skip -= block.LineCount; continue; }
+                viewer.Enqueue(block, skip, countDrops: false);
+                skip = 0;
+            }
+            if (_completed) viewer.Complete();
+            else _viewers = [.. _viewers, viewer];
+            return viewer;
+        }
+    }
+
+    internal void Unsubscribe(TailViewer viewer)
+    {
+        lock (_gate) _viewers = Array.FindAll(_viewers, v => v != viewer);
+    }
+
+    public int ViewerCount { get { lock (_gate) return _viewers.Length; } }
+}
+
+/// <summary>One viewer's bounded queue of lines.</summary>
+public sealed class TailViewer : IDisposable
+{
+    private readonly LiveTail _tail;
+    private readonly object _gate = new();
+    private readonly Queue<TailBlock> _queue = new();
+    private int _headSkip; // lines of the head block already taken or dropped
+    private int _queued;
+    private long _dropped;
+    private bool _completed;
+    private TaskCompletionSource? _waiter;
+
+    internal TailViewer(LiveTail tail, int capacityLines)
+    {
+        _tail = tail;
+        CapacityLines = capacityLines;
+    }
+
+    /// <summary>Lines this viewer keeps before it drops its own oldest. May change at any time (e.g. while paused).</summary>
+    public int CapacityLines { get; set; }
+
+    public int QueuedLines { get { lock (_gate) return _queued; } }
+
+    /// <param name="skip">Lines to leave out at the start of the block; only for the first block of a join.</param>
+    internal void Enqueue(TailBlock block, int skip = 0, bool countDrops = true)
+    {
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            if (_completed) return;
+            if (_queue.Count == 0) _headSkip = skip;
+            _queue.Enqueue(block);
+            _queued += block.LineCount - (_queue.Count == 1 ? skip : 0);
+            TakeFromHead(_queued - CapacityLines, null, countDrops);
+            wake = _waiter;
+            _waiter = null;
+        }
+        wake?.TrySetResult();
+    }
+
+    /// <summary>Removes up to <paramref name="lines"/> from the head, handing them to <paramref name="into"/> or counting them as dropped.</summary>
+    private void TakeFromHead(int lines, List<TailSlice>? into, bool countDrops)
+    {
+        while (lines > 0 && _queue.Count > 0)
+        {
+            var block = _queue.Peek();
+            var take = Math.Min(block.LineCount - _headSkip, lines);
+            into?.Add(new TailSlice(block, _headSkip, take));
+            _headSkip += take;
+            if (_headSkip == block.LineCount)
+            {
+                _queue.Dequeue();
+                _headSkip = 0;
+            }
+            _queued -= take;
+            lines -= take;
+            if (into is null && countDrops) _dropped += take;
+        }
+    }
+
+    internal void Complete()
+    {
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            _completed = true;
+            wake = _waiter;
+            _waiter = null;
+        }
+        wake?.TrySetResult();
+    }
+
+    /// <summary>
+    /// Takes up to <paramref name="maxLines"/> queued lines in order. <paramref name="dropped"/> is how many
+    /// lines this viewer lost since the previous call. Returns false once the feed ended and nothing is left.
+    /// </summary>
+    public bool TryRead(List<TailSlice> into, int maxLines, out long dropped)
+    {
+        lock (_gate)
+        {
+            TakeFromHead(_queued - CapacityLines, null, countDrops: true);
+            dropped = _dropped;
+            _dropped = 0;
+            var before = into.Count;
+            TakeFromHead(maxLines, into, countDrops: false);
+            return !_completed || into.Count > before || dropped > 0 || _queue.Count > 0;
+        }
+    }
+
+    /// <summary>Completes when there is something to read or the feed ended.</summary>
+    public Task WaitAsync(CancellationToken ct = default)
+    {
+        lock (_gate)
+        {
+            if (_queue.Count > 0 || _completed || _dropped > 0) return Task.CompletedTask;
+            _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _waiter.Task.WaitAsync(ct);
+        }
+    }
+
+    public bool IsCompleted { get { lock (_gate) return _completed && _queue.Count == 0; } }
+
+    public void Dispose() => _tail.Unsubscribe(this);
+}
+
+/// <summary>Lines [Start, Start+Count) of a block.</summary>
+public readonly record struct TailSlice(TailBlock Block, int Start, int Count)
+{
+    public ReadOnlySpan<byte> Line(int i) => Block.Line(Start + i);
+    public long Seq(int i) => Block.FirstSeq + Start + i;
+}

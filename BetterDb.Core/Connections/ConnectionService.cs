@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using BetterDb.Core.Configuration;
+using BetterDb.Core.Monitoring;
+using BetterDb.Core.Storage;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BetterDb.Core.Connections;
+
+/// <summary>What a user may set on a connection. A null password on update keeps the stored one; "" clears it.</summary>
+public sealed record ConnectionInput(string? Name, string? Host, int? Port, string? Username, string? Password, bool? Tls, int? Db);
+
+public sealed record ConnectionTestResult(bool Ok, double? LatencyMs, string? ServerVersion, string? ServerName, string? Mode, string? Error);
+
+public sealed record ClusterNode(string Id, string Address, string Role, bool Healthy);
+
+public sealed record NodesResult(bool IsCluster, IReadOnlyList<ClusterNode> Nodes);
+
+/// <summary>
+/// The connection registry: <c>default</c> from configuration plus the ones users add
+/// (stored with the password encrypted by ASP.NET Data Protection).
+/// </summary>
+public sealed class ConnectionService
+{
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly IDbContextFactory<BetterDbContext> _contexts;
+    private readonly IDataProtector _protector;
+    private readonly ConnectionProfile? _default;
+
+    public ConnectionService(IDbContextFactory<BetterDbContext> contexts, IDataProtectionProvider protection, IOptions<BetterDbOptions> options)
+    {
+        _contexts = contexts;
+        _protector = protection.CreateProtector("BetterDb.Connections.Password");
+        var url = options.Value.DefaultConnection;
+        if (!string.IsNullOrWhiteSpace(url) && RedisUrl.TryParse(url, out var profile, out _))
+            _default = profile;
+    }
+
+    /// <summary>Raised after a connection is added, changed or removed.</summary>
+    public event Action? Changed;
+
+    public async Task<IReadOnlyList<ConnectionProfile>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        var rows = await db.Connections.AsNoTracking().ToListAsync(ct);
+        var list = rows.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).Select(ToProfile).ToList();
+        if (_default is not null) list.Insert(0, _default);
+        return list;
+    }
+
+    public async Task<ConnectionProfile?> GetAsync(string id, CancellationToken ct = default)
+    {
+        if (id == ConnectionProfile.DefaultId) return _default;
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        var row = await db.Connections.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        return row is null ? null : ToProfile(row);
+    }
+
+    public async Task<ConnectionProfile> CreateAsync(ConnectionInput input, CancellationToken ct = default)
+    {
+        Validate(input, creating: true);
+        var now = DateTime.UtcNow;
+        var row = new ConnectionEntity
+        {
+            Id = Guid.CreateVersion7().ToString("N")[..16],
+            Name = input.Name!.Trim(),
+            Host = input.Host!.Trim(),
+            CreatedAt = now,
+        };
+        Apply(row, input, now);
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        db.Connections.Add(row);
+        await db.SaveChangesAsync(ct);
+        Changed?.Invoke();
+        return ToProfile(row);
+    }
+
+    /// <returns>null when no such connection.</returns>
+    public async Task<ConnectionProfile?> UpdateAsync(string id, ConnectionInput input, CancellationToken ct = default)
+    {
+        if (id == ConnectionProfile.DefaultId)
+            throw new ConflictException("The default connection comes from configuration (BetterDb:DefaultConnection); change it there.");
+        Validate(input, creating: false);
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        var row = await db.Connections.FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (row is null) return null;
+        Apply(row, input, DateTime.UtcNow);
+        await db.SaveChangesAsync(ct);
+        Changed?.Invoke();
+        return ToProfile(row);
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken ct = default)
+    {
+        if (id == ConnectionProfile.DefaultId)
+            throw new ConflictException("The default connection comes from configuration (BetterDb:DefaultConnection); remove it there.");
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        var deleted = await db.Connections.Where(c => c.Id == id).ExecuteDeleteAsync(ct) > 0;
+        if (deleted) Changed?.Invoke();
+        return deleted;
+    }
+
+    /// <summary>Connects as the app would and reports the server, or the server's own error text.</summary>
+    public static async Task<ConnectionTestResult> TestAsync(ConnectionProfile profile, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var conn = await RespConnection.OpenAsync(profile, ConnectTimeout, ct);
+            await conn.HandshakeAsync(profile, "betterdb", ConnectTimeout, ct);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(ConnectTimeout);
+            var started = Stopwatch.GetTimestamp();
+            RespConnection.ThrowIfError(await conn.CommandAsync(cts.Token, "PING"));
+            var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var info = await conn.CommandAsync(cts.Token, "INFO", "server");
+            RespConnection.ThrowIfError(info);
+            var fields = InfoParser.Parse(info.Text ?? "");
+            var isValkey = fields.TryGetValue("server_name", out var serverName) && serverName.Equals("valkey", StringComparison.OrdinalIgnoreCase);
+            var version = isValkey && fields.TryGetValue("valkey_version", out var vv) ? vv : fields.GetValueOrDefault("redis_version");
+            var mode = fields.GetValueOrDefault("redis_mode") == "cluster" ? "cluster" : "standalone";
+            return new ConnectionTestResult(true, Math.Round(latency, 3), version, isValkey ? "valkey" : "redis", mode, null);
+        }
+        catch (Exception ex) when (ex is RedisServerException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
+        {
+            return new ConnectionTestResult(false, null, null, null, null, ex.Message);
+        }
+    }
+
+    /// <summary>Cluster nodes from CLUSTER NODES; a standalone server (or a failed discovery) has none.</summary>
+    public static async Task<NodesResult> NodesAsync(ConnectionProfile profile, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var conn = await RespConnection.OpenAsync(profile, ConnectTimeout, ct);
+            await conn.HandshakeAsync(profile, "betterdb", ConnectTimeout, ct);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(ConnectTimeout);
+            var reply = await conn.CommandAsync(cts.Token, "CLUSTER", "NODES");
+            if (reply.IsError || reply.Text is null) return new NodesResult(false, []);
+            return new NodesResult(true, ClusterNodesParser.Parse(reply.Text));
+        }
+        catch (Exception ex) when (ex is RedisServerException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
+        {
+            return new NodesResult(false, []);
+        }
+    }
+
+    private static void Validate(ConnectionInput input, bool creating)
+    {
+        if (string.IsNullOrWhiteSpace(input.Name)) throw new InvalidInputException("name", "A name is required.");
+        if (input.Name.Trim().Length > 200) throw new InvalidInputException("name", "The name is longer than 200 characters.");
+        if (string.IsNullOrWhiteSpace(input.Host)) throw new InvalidInputException("host", "A host is required.");
+        if (input.Host.Trim().Length > 500 || input.Host.Trim().Any(char.IsWhiteSpace))
+            throw new InvalidInputException("host", "The host must be a host name or an IP address.");
+        if (input.Port is null) throw new InvalidInputException("port", "A port is required.");
+        if (input.Port is < 1 or > 65535) throw new InvalidInputException("port", "The port must be between 1 and 65535.");
+        if (input.Db is < 0 or > 100_000) throw new InvalidInputException("db", "The database must be a number from 0.");
+        _ = creating;
+    }
+
+    private void Apply(ConnectionEntity row, ConnectionInput input, DateTime now)
+    {
+        row.Name = input.Name!.Trim();
+        row.Host = input.Host!.Trim();
+        row.Port = input.Port!.Value;
+        row.Username = string.IsNullOrWhiteSpace(input.Username) ? null : input.Username.Trim();
+        if (input.Password is not null)
+            row.ProtectedPassword = input.Password.Length == 0 ? null : _protector.Protect(input.Password);
+        row.Tls = input.Tls ?? false;
+        row.Db = input.Db ?? 0;
+        row.UpdatedAt = now;
+    }
+
+    private ConnectionProfile ToProfile(ConnectionEntity row) => new()
+    {
+        Id = row.Id,
+        Name = row.Name,
+        Host = row.Host,
+        Port = row.Port,
+        Username = row.Username,
+        Password = row.ProtectedPassword is null ? null : _protector.Unprotect(row.ProtectedPassword),
+        Tls = row.Tls,
+        Db = row.Db,
+        CreatedAt = row.CreatedAt,
+    };
+}

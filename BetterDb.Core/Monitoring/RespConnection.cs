@@ -1,0 +1,206 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using BetterDb.Core.Connections;
+
+namespace BetterDb.Core.Monitoring;
+
+/// <summary>An error reply from the server, with its exact text (e.g. "NOPERM ...").</summary>
+public sealed class RedisServerException(string message) : Exception(message);
+
+/// <summary>A RESP2 reply: simple string (+), error (-), integer (:), bulk ($) or array (*).</summary>
+public sealed record RespReply(char Type, string? Text, long Integer = 0, RespReply[]? Items = null)
+{
+    public bool IsError => Type == '-';
+    public bool IsNull => Text is null && Items is null && Type is '$' or '*';
+    public override string ToString() => Text ?? (Items is null ? Integer.ToString() : $"[{Items.Length} items]");
+}
+
+/// <summary>
+/// A dedicated raw RESP2 connection. StackExchange.Redis multiplexes commands and
+/// cannot enter MONITOR mode, and it wraps server errors; this connection gives the
+/// server's exact words and hands the MONITOR stream to <see cref="MonitorReader"/>.
+/// </summary>
+public sealed class RespConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+
+    private RespConnection(Socket socket, Stream stream)
+    {
+        _socket = socket;
+        _stream = stream;
+        Input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024));
+    }
+
+    public PipeReader Input { get; }
+
+    /// <summary>Connects (TCP, then TLS when the profile says so) within <paramref name="timeout"/>.</summary>
+    public static async Task<RespConnection> OpenAsync(ConnectionProfile profile, TimeSpan timeout, CancellationToken ct = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 1024 * 1024 };
+        try
+        {
+            await socket.ConnectAsync(profile.Host, profile.Port, cts.Token);
+            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            if (profile.Tls)
+            {
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = profile.Host }, cts.Token);
+                stream = ssl;
+            }
+            return new RespConnection(socket, stream);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s connecting to {profile.Endpoint}");
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            throw new IOException($"{ex.Message} ({profile.Endpoint})", ex);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>AUTH (with the ACL user when there is one) and CLIENT SETNAME, pipelined.</summary>
+    public async Task HandshakeAsync(ConnectionProfile profile, string clientName, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var hasAuth = !string.IsNullOrEmpty(profile.Password);
+        if (hasAuth)
+        {
+            if (string.IsNullOrEmpty(profile.Username)) Write("AUTH", profile.Password!);
+            else Write("AUTH", profile.Username!, profile.Password!);
+        }
+        Write("CLIENT", "SETNAME", clientName);
+        await FlushAsync(ct);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout);
+        try
+        {
+            if (hasAuth) ThrowIfError(await ReadReplyAsync(cts.Token));
+            // A user allowed MONITOR but not CLIENT may still capture: the name is a courtesy.
+            var named = await ReadReplyAsync(cts.Token);
+            if (named.IsError && !named.Text!.StartsWith("NOPERM", StringComparison.Ordinal)) ThrowIfError(named);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no answer to AUTH/CLIENT SETNAME within {timeout.TotalSeconds:0.#} s");
+        }
+    }
+
+    public async Task<RespReply> CommandAsync(CancellationToken ct, params string[] args)
+    {
+        Write(args);
+        await FlushAsync(ct);
+        return await ReadReplyAsync(ct);
+    }
+
+    public static void ThrowIfError(RespReply reply)
+    {
+        if (reply.IsError) throw new RedisServerException(reply.Text!);
+    }
+
+    private readonly ArrayBufferWriter<byte> _out = new(256);
+
+    /// <summary>Buffers one command as a RESP array of bulk strings.</summary>
+    public void Write(params string[] args)
+    {
+        WriteHeader('*', args.Length);
+        foreach (var a in args)
+        {
+            var bytes = Encoding.UTF8.GetBytes(a);
+            WriteHeader('$', bytes.Length);
+            _out.Write(bytes);
+            _out.Write("\r\n"u8);
+        }
+    }
+
+    private void WriteHeader(char type, int n)
+    {
+        _out.Write([(byte)type]);
+        _out.Write(Encoding.ASCII.GetBytes(n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        _out.Write("\r\n"u8);
+    }
+
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        await _stream.WriteAsync(_out.WrittenMemory, ct);
+        await _stream.FlushAsync(ct);
+        _out.ResetWrittenCount();
+    }
+
+    public async Task<RespReply> ReadReplyAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var result = await Input.ReadAsync(ct);
+            var buffer = result.Buffer;
+            var reader = new SequenceReader<byte>(buffer);
+            if (TryParse(ref reader, out var reply))
+            {
+                Input.AdvanceTo(reader.Position);
+                return reply!;
+            }
+            Input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted) throw new IOException("connection closed by the server");
+        }
+    }
+
+    private static bool TryParse(ref SequenceReader<byte> reader, out RespReply? reply)
+    {
+        reply = null;
+        if (!reader.TryRead(out var type)) return false;
+        if (!reader.TryReadTo(out ReadOnlySequence<byte> lineSeq, "\r\n"u8)) return false;
+        var line = Encoding.UTF8.GetString(lineSeq);
+        switch ((char)type)
+        {
+            case '+':
+            case '-':
+                reply = new RespReply((char)type, line);
+                return true;
+            case ':':
+                reply = new RespReply(':', null, long.Parse(line, System.Globalization.CultureInfo.InvariantCulture));
+                return true;
+            case '$':
+            {
+                var len = int.Parse(line, System.Globalization.CultureInfo.InvariantCulture);
+                if (len < 0) { reply = new RespReply('$', null); return true; }
+                if (reader.Remaining < len + 2) return false;
+                var body = reader.UnreadSequence.Slice(0, len);
+                reply = new RespReply('$', Encoding.UTF8.GetString(body));
+                reader.Advance(len + 2);
+                return true;
+            }
+            case '*':
+            {
+                var n = int.Parse(line, System.Globalization.CultureInfo.InvariantCulture);
+                if (n < 0) { reply = new RespReply('*', null); return true; }
+                var items = new RespReply[n];
+                for (var i = 0; i < n; i++)
+                    if (!TryParse(ref reader, out items[i]!)) return false;
+                reply = new RespReply('*', null, n, items);
+                return true;
+            }
+            default:
+                throw new IOException($"unexpected RESP reply type '{(char)type}'");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await Input.CompleteAsync(); } catch { /* closing anyway */ }
+        try { _socket.Shutdown(SocketShutdown.Both); } catch { /* already closed */ }
+        await _stream.DisposeAsync();
+        _socket.Dispose();
+    }
+}

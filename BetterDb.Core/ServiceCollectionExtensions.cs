@@ -1,0 +1,83 @@
+using BetterDb.Core.Capture;
+using BetterDb.Core.Configuration;
+using BetterDb.Core.Connections;
+using BetterDb.Core.Storage;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace BetterDb.Core;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Options, storage, connections and captures. <paramref name="contentRoot"/> anchors a relative data directory.</summary>
+    public static IServiceCollection AddBetterDbCore(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    {
+        services.AddOptions<BetterDbOptions>()
+            .Bind(configuration.GetSection(BetterDbOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BetterDbOptions>, BetterDbOptionsValidator>();
+
+        var dataDirectory = DataDirectory(configuration, contentRoot);
+        Directory.CreateDirectory(dataDirectory);
+        services.AddSingleton(new DataPaths(dataDirectory));
+
+        services.AddDataProtection()
+            .SetApplicationName("BetterDb")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDirectory, "betterdb.db"),
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        services.AddDbContextFactory<BetterDbContext>(o => o
+            .UseSqlite(connectionString)
+            .AddInterceptors(new SqlitePragmas()));
+
+        services.AddSingleton<IChunkStore, SqliteChunkStore>();
+        services.AddSingleton<ConnectionService>();
+        services.AddSingleton<CaptureSessionService>();
+        services.AddSingleton<SessionLines>();
+        services.AddHostedService<CaptureLifetime>();
+        return services;
+    }
+
+    public static string DataDirectory(IConfiguration configuration, string contentRoot)
+    {
+        var configured = configuration[$"{BetterDbOptions.Section}:DataDirectory"];
+        var dir = string.IsNullOrWhiteSpace(configured) ? "data" : configured;
+        return Path.GetFullPath(Path.IsPathRooted(dir) ? dir : Path.Combine(contentRoot, dir));
+    }
+}
+
+public sealed record DataPaths(string Root)
+{
+    public string HangfireDatabase => Path.Combine(Root, "hangfire.db");
+}
+
+/// <summary>
+/// Applies migrations and reconciles sessions a crash left running before anything
+/// else starts; on shutdown, flushes running captures and ends them <c>app_shutdown</c>.
+/// </summary>
+public sealed class CaptureLifetime(IDbContextFactory<BetterDbContext> contexts, CaptureSessionService sessions) : IHostedLifecycleService
+{
+    public async Task StartingAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.Database.MigrateAsync(ct);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        await sessions.ReconcileAfterRestartAsync(ct);
+    }
+
+    public Task StartAsync(CancellationToken ct) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken ct) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken ct) => sessions.ShutdownAsync(ct);
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken ct) => Task.CompletedTask;
+}

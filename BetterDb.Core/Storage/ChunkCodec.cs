@@ -1,0 +1,68 @@
+using ZstdSharp;
+
+namespace BetterDb.Core.Storage;
+
+/// <summary>
+/// Compression of stored chunks. The codec id is stored with each chunk so the
+/// choice can change without rewriting old sessions. Zstd level 1 was chosen from
+/// the ingest benchmark (README, "Chunk compression").
+/// </summary>
+public static class ChunkCodec
+{
+    public const byte None = 0;
+    public const byte Zstd = 1;
+    public const byte Brotli = 2;
+
+    public static byte Default => Zstd;
+
+    [ThreadStatic] private static Compressor? _compressor;
+    [ThreadStatic] private static Decompressor? _decompressor;
+
+    public static byte[] Compress(ReadOnlySpan<byte> raw, byte codec = Zstd, int level = 1)
+    {
+        switch (codec)
+        {
+            case None:
+                return raw.ToArray();
+            case Zstd:
+                var c = _compressor ??= new Compressor(level);
+                if (c.Level != level) c.Level = level;
+                return c.Wrap(raw).ToArray();
+            case Brotli:
+                var dest = new byte[System.IO.Compression.BrotliEncoder.GetMaxCompressedLength(raw.Length)];
+                if (!System.IO.Compression.BrotliEncoder.TryCompress(raw, dest, out var written, Math.Clamp(level, 0, 11), 22))
+                    throw new InvalidOperationException("Brotli compression failed.");
+                return dest.AsSpan(0, written).ToArray();
+            default:
+                throw new ArgumentOutOfRangeException(nameof(codec), codec, "Unknown chunk codec.");
+        }
+    }
+
+    /// <summary>Decompresses into <paramref name="destination"/>, which must hold <paramref name="rawLength"/> bytes.</summary>
+    public static void Decompress(ReadOnlySpan<byte> data, byte codec, Span<byte> destination)
+    {
+        switch (codec)
+        {
+            case None:
+                data.CopyTo(destination);
+                return;
+            case Zstd:
+                var d = _decompressor ??= new Decompressor();
+                d.Unwrap(data, destination);
+                return;
+            case Brotli:
+                if (!System.IO.Compression.BrotliDecoder.TryDecompress(data, destination, out _))
+                    throw new InvalidDataException("Corrupt Brotli chunk.");
+                return;
+            default:
+                throw new InvalidDataException($"Unknown chunk codec {codec}.");
+        }
+    }
+
+    public static byte[] Decompress(ChunkEntity chunk)
+    {
+        var raw = new byte[chunk.ByteCount];
+        Decompress(chunk.Data, chunk.Codec, raw);
+        return raw;
+    }
+}

@@ -1,0 +1,56 @@
+namespace BetterDb.Core.Storage;
+
+public sealed class ConnectionEntity
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+    public required string Host { get; set; }
+    public int Port { get; set; }
+    public string? Username { get; set; }
+    /// <summary>Data-protection ciphertext; the clear password is never stored.</summary>
+    public string? ProtectedPassword { get; set; }
+    public bool Tls { get; set; }
+    public int Db { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public sealed class SessionEntity
+{
+    public required string Id { get; set; }
+    public string? ConnectionId { get; set; }
+    public required string Status { get; set; }
+    public required string Source { get; set; }
+    public string? RequestedBy { get; set; }
+    public string? TriggerId { get; set; }
+    public string? ScheduleId { get; set; }
+    public DateTime StartedAt { get; set; }
+    public DateTime? EndedAt { get; set; }
+    public long DurationMs { get; set; }
+    public long ByteCap { get; set; }
+    public long LineCap { get; set; }
+    public long ByteCount { get; set; }
+    public long LineCount { get; set; }
+    public long MalformedCount { get; set; }
+    public string? TerminationReason { get; set; }
+    public string? TargetNode { get; set; }
+}
+
+/// <summary>A block of consecutive raw MONITOR lines ("line\n" each), compressed.</summary>
+public sealed class ChunkEntity
+{
+    public long Id { get; set; }
+    public required string SessionId { get; set; }
+    public int ChunkIndex { get; set; }
+    public string? NodeId { get; set; }
+    /// <summary>Session-wide number of the chunk's first line, so paging skips whole chunks.</summary>
+    public long FirstLine { get; set; }
+    public int LineCount { get; set; }
+    /// <summary>Uncompressed size in bytes.</summary>
+    public int ByteCount { get; set; }
+    /// <summary>MONITOR timestamps (epoch microseconds) of the first and last well-formed lines; 0 when none.</summary>
+    public long FirstTsMicros { get; set; }
+    public long LastTsMicros { get; set; }
+    public byte Codec { get; set; }
+    public required byte[] Data { get; set; }
+}

@@ -1,0 +1,32 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+
+namespace BetterDb.Core.Storage;
+
+public sealed class SqliteChunkStore(IDbContextFactory<BetterDbContext> contexts) : IChunkStore
+{
+    public async Task AppendAsync(ChunkEntity chunk, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.Chunks.Add(chunk);
+        await db.SaveChangesAsync(ct);
+        db.Entry(chunk).State = EntityState.Detached;
+    }
+
+    public async IAsyncEnumerable<ChunkEntity> ReadAsync(string sessionId, long fromLine = 0,
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var query = db.Chunks.AsNoTracking().Where(c => c.SessionId == sessionId);
+        if (fromLine > 0)
+            query = query.Where(c => c.FirstLine + c.LineCount > fromLine);
+        await foreach (var chunk in query.OrderBy(c => c.ChunkIndex).AsAsyncEnumerable().WithCancellation(ct))
+            yield return chunk;
+    }
+
+    public async Task DeleteSessionAsync(string sessionId, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        await db.Chunks.Where(c => c.SessionId == sessionId).ExecuteDeleteAsync(ct);
+    }
+}
