@@ -69,7 +69,8 @@ public static class MonitorStream
             finally { sink.EndBatch(); }
 
             var pending = buffer.Slice(consumed).Length;
-            if (!stop && pending > Math.Min(sink.MaxLineBytes + 3, AbsoluteMaxLineBytes))
+            // 3 bytes of framing (+, CR, LF) do not count against the line.
+            if (!stop && (pending - 3 > sink.MaxLineBytes || pending > AbsoluteMaxLineBytes))
             {
                 sink.OnOversizedLine(pending);
                 stop = true;

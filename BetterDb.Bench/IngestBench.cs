@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
+using BetterDb.Core.Capture;
+using BetterDb.Core.Lines;
+using BetterDb.Core.Monitoring;
+using BetterDb.Core.Storage;
+
+namespace BetterDb.Bench;
+
+/// <summary>
+/// Replays a recorded <c>redis-cli monitor</c> file through the capture path:
+/// framing + parse/validate + chunk + compress + SQLite store. Also compares codecs.
+/// </summary>
+internal static class IngestBench
+{
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        var corpus = options.Corpus();
+        var raw = await File.ReadAllBytesAsync(corpus);
+        var lines = raw.AsSpan().Count((byte)'\n') - (raw.AsSpan().StartsWith("OK\n"u8) ? 1 : 0);
+        Console.WriteLine($"corpus: {corpus}: {lines:N0} lines, {raw.Length / 1e6:F1} MB, cores: {Environment.ProcessorCount}");
+
+        ParseOnly(raw);
+        await FramingOnlyAsync(raw);
+
+        var rounds = options.GetInt("rounds", 3);
+        var codecs = new (string Name, byte Codec, int Level)[]
+        {
+            ("zstd-1", ChunkCodec.Zstd, 1), ("zstd-3", ChunkCodec.Zstd, 3), ("brotli-1", ChunkCodec.Brotli, 1), ("none", ChunkCodec.None, 0),
+        };
+        var only = options.Get("codec");
+        foreach (var (name, codec, level) in codecs)
+        {
+            if (only is not null && only != name) continue;
+            var best = double.MaxValue;
+            long stored = 0, chunks = 0, dbFile = 0, alloc = 0;
+            for (var r = 0; r < rounds; r++)
+            {
+                await using var storage = await BenchStorage.CreateAsync();
+                var settings = new CaptureWriterSettings { Codec = codec, CompressionLevel = level };
+                var writer = new CaptureWriter("bench", null, long.MaxValue, long.MaxValue, storage.Chunks, null, settings);
+                GC.Collect();
+                var alloc0 = GC.GetTotalAllocatedBytes(true);
+                var sw = Stopwatch.StartNew();
+                var reader = PipeReader.Create(new MemoryStream(raw), new StreamPipeReaderOptions(bufferSize: 256 * 1024));
+                await MonitorStream.ReadTextAsync(reader, writer, CancellationToken.None);
+                await writer.CompleteAsync();
+                sw.Stop();
+                alloc = GC.GetTotalAllocatedBytes(true) - alloc0;
+                if (writer.StoredLines != lines) throw new InvalidOperationException($"stored {writer.StoredLines} of {lines} lines");
+                best = Math.Min(best, sw.Elapsed.TotalSeconds);
+                (chunks, stored) = await storage.SizesAsync("bench");
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                dbFile = new FileInfo(storage.DatabaseFile).Length + (File.Exists(storage.DatabaseFile + "-wal") ? new FileInfo(storage.DatabaseFile + "-wal").Length : 0);
+                await writer.DisposeAsync();
+            }
+            Console.WriteLine(
+                $"ingest {name,-9}: {lines / best / 1e6:F2} M lines/s ({raw.Length / best / 1e6:F0} MB/s), best of {rounds}: {best * 1000:F0} ms; " +
+                $"{chunks} chunks, stored {stored / 1e6:F1} MB = {(double)raw.Length / stored:F1}x smaller (db file {dbFile / 1e6:F1} MB); allocated {alloc / 1e6:F0} MB");
+        }
+        return 0;
+    }
+
+    /// <summary>The file framing alone, into a sink that only counts: the floor under the ingest figure.</summary>
+    private static async Task FramingOnlyAsync(byte[] raw)
+    {
+        var best = double.MaxValue;
+        var sink = new CountingSink();
+        for (var r = 0; r < 3; r++)
+        {
+            sink.Lines = 0;
+            var sw = Stopwatch.StartNew();
+            var reader = PipeReader.Create(new MemoryStream(raw), new StreamPipeReaderOptions(bufferSize: 256 * 1024));
+            await MonitorStream.ReadTextAsync(reader, sink, CancellationToken.None);
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        Console.WriteLine($"framing only: {sink.Lines / best / 1e6:F2} M lines/s");
+    }
+
+    private sealed class CountingSink : IMonitorLineSink
+    {
+        public long Lines;
+        public void BeginBatch() { }
+        public bool OnLine(ReadOnlySpan<byte> line) { Lines++; return true; }
+        public void EndBatch() { }
+        public long MaxLineBytes => long.MaxValue;
+        public void OnOversizedLine(long bytesSoFar) { }
+    }
+
+    private static void ParseOnly(byte[] raw)
+    {
+        var best = double.MaxValue;
+        var ok = 0;
+        for (var r = 0; r < 3; r++)
+        {
+            ok = 0;
+            var sw = Stopwatch.StartNew();
+            var span = raw.AsSpan();
+            while (span.Length > 0)
+            {
+                var nl = span.IndexOf((byte)'\n');
+                if (nl < 0) break;
+                if (MonitorLineParser.TryParse(span[..nl], out _)) ok++;
+                span = span[(nl + 1)..];
+            }
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        Console.WriteLine($"parse+validate only: {ok / best / 1e6:F2} M lines/s ({ok:N0} lines valid)");
+    }
+}
