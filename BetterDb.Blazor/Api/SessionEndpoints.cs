@@ -1,4 +1,5 @@
 using BetterDb.Core.Capture;
+using BetterDb.Core.Lines;
 
 namespace BetterDb.Blazor.Api;
 
@@ -36,23 +37,25 @@ internal static class SessionEndpoints
         g.MapDelete("/{id}", async (string id, CaptureSessionService sessions, CancellationToken ct) =>
             await sessions.DeleteAsync(id, ct) ? Results.NoContent() : ApiResults.NotFound($"No session '{id}'."));
 
-        g.MapGet("/{id}/lines", async (string id, HttpRequest request, CaptureSessionService sessions, SessionLines lines, CancellationToken ct) =>
+        g.MapGet("/{id}/lines", (string id, HttpRequest request, CaptureSessionService sessions, SessionLines lines, CancellationToken ct) => ApiResults.Guard(async () =>
         {
             if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
+            var filter = LineFilter.Parse(name => request.Query[name].FirstOrDefault());
             if (await sessions.GetAsync(id, ct) is null) return ApiResults.NotFound($"No session '{id}'.");
-            var page = await lines.ReadAsync(id, offset, limit, ct);
+            var page = await lines.ReadAsync(id, offset, limit, filter, ct);
             return Results.Ok(new { sessionId = id, offset, limit, lines = page });
-        });
+        }));
 
-        g.MapGet("/{id}/export", async (string id, HttpContext http, CaptureSessionService sessions, SessionLines lines, CancellationToken ct) =>
+        g.MapGet("/{id}/export", (string id, HttpContext http, CaptureSessionService sessions, SessionLines lines, CancellationToken ct) => ApiResults.Guard(async () =>
         {
-            var format = http.Request.Query["format"].FirstOrDefault() ?? "txt";
-            if (format != "txt")
-                return ApiResults.BadRequest("format", $"Unknown export format '{format}'. Available: txt.");
+            var name = http.Request.Query["format"].FirstOrDefault() ?? "txt";
+            if (!SessionExport.TryParseFormat(name, out var format))
+                return ApiResults.BadRequest("format", $"Unknown export format '{name}'. Available: {string.Join(", ", SessionExport.FormatNames)}.");
+            var filter = LineFilter.Parse(q => http.Request.Query[q].FirstOrDefault());
             if (await sessions.GetAsync(id, ct) is null) return ApiResults.NotFound($"No session '{id}'.");
-            return Results.Stream(stream => lines.WriteTextAsync(id, stream, ct), "text/plain; charset=utf-8",
-                $"monitor-session-{id}.txt");
-        });
+            return Results.Stream(stream => SessionExport.WriteAsync(lines, id, filter, format, stream, ct),
+                SessionExport.ContentType(format), SessionExport.FileName(id, format));
+        }));
 
         return api;
     }

@@ -202,6 +202,9 @@ public sealed class CaptureSessionService
         return true;
     }
 
+    /// <summary>Tells subscribers about a session that changed outside a live capture (e.g. an import).</summary>
+    internal void Notify(CaptureSession session) => SessionChanged?.Invoke(session);
+
     /// <summary>The live feed of a running capture; null once it has ended.</summary>
     public LiveTail? GetLiveTail(string id) => _runs.TryGetValue(id, out var r) ? r.Run.Tail : null;
 

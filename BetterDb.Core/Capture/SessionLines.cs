@@ -3,40 +3,72 @@ using BetterDb.Core.Storage;
 
 namespace BetterDb.Core.Capture;
 
-/// <summary>Reads a session's stored lines back: pages of line objects, or the raw text streamed.</summary>
+/// <summary>Receives a session's stored lines in capture order, one chunk at a time.</summary>
+public interface ILineVisitor
+{
+    /// <summary>One stored line (without its '\n'); return false to stop.</summary>
+    bool Visit(ReadOnlySpan<byte> raw, string? nodeId);
+
+    /// <summary>Called after each chunk: the place to flush output.</summary>
+    ValueTask AfterChunkAsync(CancellationToken ct);
+}
+
+/// <summary>Reads a session's stored lines back: pages of line objects, filtered scans, exports.</summary>
 public sealed class SessionLines(IChunkStore chunks)
 {
-    /// <summary>Lines [offset, offset+limit) in capture order. Chunks before the offset are skipped undecoded.</summary>
-    public async Task<IReadOnlyList<MonitorLine>> ReadAsync(string sessionId, long offset, int limit, CancellationToken ct = default)
+    /// <summary>Lines [offset, offset+limit) of those that pass <paramref name="filter"/>, in capture order.</summary>
+    public async Task<IReadOnlyList<MonitorLine>> ReadAsync(string sessionId, long offset, int limit, LineFilter? filter = null, CancellationToken ct = default)
     {
-        var lines = new List<MonitorLine>(Math.Min(limit, 1024));
-        if (limit <= 0) return lines;
-        await foreach (var chunk in chunks.ReadAsync(sessionId, offset, ct))
-        {
-            var raw = ChunkCodec.Decompress(chunk);
-            var skip = Math.Max(0, offset - chunk.FirstLine);
-            var lineNo = 0L;
-            var span = raw.AsSpan();
-            while (span.Length > 0)
-            {
-                var nl = span.IndexOf((byte)'\n');
-                var line = nl < 0 ? span : span[..nl];
-                span = nl < 0 ? default : span[(nl + 1)..];
-                if (lineNo++ < skip) continue;
-                lines.Add(MonitorLine.FromRaw(line, chunk.NodeId));
-                if (lines.Count == limit) return lines;
-            }
-        }
-        return lines;
+        filter ??= LineFilter.None;
+        // Unfiltered, the offset is a line number and whole chunks before it are skipped undecoded.
+        var page = new PageVisitor(filter.IsEmpty ? 0 : offset, limit);
+        if (limit > 0) await ScanAsync(sessionId, filter, page, ct, filter.IsEmpty ? offset : 0);
+        return page.Lines;
     }
 
-    /// <summary>Writes the raw MONITOR lines, one per line, as stored: constant memory whatever the session size.</summary>
-    public async Task WriteTextAsync(string sessionId, Stream output, CancellationToken ct = default)
+    /// <summary>
+    /// Calls <paramref name="visitor"/> for each stored line that passes the filter. Unfiltered scans
+    /// start at the chunk holding <paramref name="fromLine"/>; time filters skip whole chunks by their
+    /// first/last timestamps without decompressing them. Memory stays at one chunk whatever the session size.
+    /// </summary>
+    public async Task ScanAsync(string sessionId, LineFilter filter, ILineVisitor visitor, CancellationToken ct = default, long fromLine = 0)
     {
-        await foreach (var chunk in chunks.ReadAsync(sessionId, 0, ct))
+        await foreach (var chunk in chunks.ReadAsync(sessionId, filter.IsEmpty ? fromLine : 0, ct))
         {
+            if (!filter.MayMatchChunk(chunk.FirstTsMicros, chunk.LastTsMicros)) continue;
             var raw = ChunkCodec.Decompress(chunk);
-            await output.WriteAsync(raw, ct);
+            var more = VisitChunk(raw, chunk.NodeId, filter, visitor, filter.IsEmpty ? Math.Max(0, fromLine - chunk.FirstLine) : 0);
+            await visitor.AfterChunkAsync(ct);
+            if (!more) return;
         }
+    }
+
+    private static bool VisitChunk(ReadOnlySpan<byte> span, string? nodeId, LineFilter filter, ILineVisitor visitor, long skip)
+    {
+        while (span.Length > 0)
+        {
+            var nl = span.IndexOf((byte)'\n');
+            var line = nl < 0 ? span : span[..nl];
+            span = nl < 0 ? default : span[(nl + 1)..];
+            if (skip > 0) { skip--; continue; }
+            if (!filter.Matches(line)) continue;
+            if (!visitor.Visit(line, nodeId)) return false;
+        }
+        return true;
+    }
+
+    private sealed class PageVisitor(long offset, int limit) : ILineVisitor
+    {
+        private long _skip = offset;
+        public List<MonitorLine> Lines { get; } = new(Math.Min(limit, 1024));
+
+        public bool Visit(ReadOnlySpan<byte> raw, string? nodeId)
+        {
+            if (_skip > 0) { _skip--; return true; }
+            Lines.Add(MonitorLine.FromRaw(raw, nodeId));
+            return Lines.Count < limit;
+        }
+
+        public ValueTask AfterChunkAsync(CancellationToken ct) => ValueTask.CompletedTask;
     }
 }

@@ -1,0 +1,124 @@
+using System.IO.Pipelines;
+using BetterDb.Core.Configuration;
+using BetterDb.Core.Connections;
+using BetterDb.Core.Monitoring;
+using BetterDb.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace BetterDb.Core.Capture;
+
+/// <summary>
+/// Turns a <c>redis-cli monitor</c> text file into a completed session (<c>source: import</c>),
+/// streamed through the same writer as a live capture: any size, constant memory, every line
+/// kept byte for byte (malformed ones counted). An upload that breaks off ends the session
+/// <c>failed</c> with what was stored so far, never silently half-done.
+/// </summary>
+public sealed class SessionImport(
+    IDbContextFactory<BetterDbContext> contexts,
+    ConnectionService connections,
+    IChunkStore chunks,
+    CaptureSessionService sessions,
+    ILogger<SessionImport> log)
+{
+    public async Task<CaptureSession> ImportAsync(Stream file, string? connectionId, string? requestedBy,
+        IProgress<long>? bytesRead = null, CancellationToken ct = default)
+    {
+        if (!string.IsNullOrEmpty(connectionId) && await connections.GetAsync(connectionId, ct) is null)
+            throw new KeyNotFoundException($"No connection '{connectionId}'.");
+        if (requestedBy is { Length: > 200 })
+            throw new InvalidInputException("requestedBy", "requestedBy is longer than 200 characters.");
+
+        var entity = new SessionEntity
+        {
+            Id = Guid.CreateVersion7().ToString("N"),
+            ConnectionId = string.IsNullOrEmpty(connectionId) ? null : connectionId,
+            Status = SessionStatus.Running,
+            Source = SessionSource.Import,
+            RequestedBy = string.IsNullOrWhiteSpace(requestedBy) ? null : requestedBy.Trim(),
+            StartedAt = DateTime.UtcNow,
+        };
+        await using (var db = await contexts.CreateDbContextAsync(ct))
+        {
+            db.Sessions.Add(entity);
+            await db.SaveChangesAsync(ct);
+        }
+        sessions.Notify(CaptureSession.From(entity));
+
+        var writer = new CaptureWriter(entity.Id, null, long.MaxValue, long.MaxValue, chunks, tail: null, sessions.WriterSettings);
+        CaptureEnd end;
+        try
+        {
+            var counting = bytesRead is null ? file : new ProgressStream(file, bytesRead);
+            var reader = PipeReader.Create(counting, new StreamPipeReaderOptions(bufferSize: 256 * 1024, leaveOpen: true));
+            await MonitorStream.ReadTextAsync(reader, writer, ct);
+            await reader.CompleteAsync();
+            end = CaptureEnd.SourceEnded;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            log.LogWarning("Import {SessionId} broke off: {Message}", entity.Id, ex.Message);
+            end = CaptureEnd.SourceError("the upload ended early: " + ex.Message);
+        }
+        await writer.CompleteAsync();
+        if (writer.StoreError is { } storeError) end = CaptureEnd.StorageError(storeError.GetBaseException().Message);
+
+        await using (var db = await contexts.CreateDbContextAsync(CancellationToken.None))
+        {
+            var row = await db.Sessions.FirstAsync(s => s.Id == entity.Id, CancellationToken.None);
+            row.Status = end.Status;
+            row.TerminationReason = end.Reason;
+            row.EndedAt = DateTime.UtcNow;
+            row.LineCount = writer.StoredLines;
+            row.ByteCount = writer.StoredBytes;
+            row.MalformedCount = writer.MalformedCount;
+            await db.SaveChangesAsync(CancellationToken.None);
+            entity = row;
+        }
+        await writer.DisposeAsync();
+        var final = CaptureSession.From(entity);
+        sessions.Notify(final);
+        return final;
+    }
+
+    /// <summary>Sets who asked and which connection an import belongs to, when that is known only after the file (multipart fields after it).</summary>
+    public async Task<CaptureSession> AssignAsync(string sessionId, string? connectionId, string? requestedBy, CancellationToken ct = default)
+    {
+        if (!string.IsNullOrEmpty(connectionId) && await connections.GetAsync(connectionId, ct) is null)
+            throw new KeyNotFoundException($"No connection '{connectionId}'.");
+        if (requestedBy is { Length: > 200 })
+            throw new InvalidInputException("requestedBy", "requestedBy is longer than 200 characters.");
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var row = await db.Sessions.FirstAsync(s => s.Id == sessionId, ct);
+        if (!string.IsNullOrEmpty(connectionId)) row.ConnectionId = connectionId;
+        if (!string.IsNullOrWhiteSpace(requestedBy)) row.RequestedBy = requestedBy.Trim();
+        await db.SaveChangesAsync(ct);
+        var session = CaptureSession.From(row);
+        sessions.Notify(session);
+        return session;
+    }
+
+    /// <summary>Reports the bytes read so far, for progress bars.</summary>
+    private sealed class ProgressStream(Stream inner, IProgress<long> progress) : Stream
+    {
+        private long _read;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => Counted(await inner.ReadAsync(buffer, ct));
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Counted(int n)
+        {
+            _read += n;
+            progress.Report(_read);
+            return n;
+        }
+    }
+}
