@@ -1,3 +1,4 @@
+using BetterDb.Core.Analysis;
 using BetterDb.Core.Capture;
 using BetterDb.Core.Lines;
 
@@ -55,6 +56,14 @@ internal static class SessionEndpoints
             if (await sessions.GetAsync(id, ct) is null) return ApiResults.NotFound($"No session '{id}'.");
             return Results.Stream(stream => SessionExport.WriteAsync(lines, id, filter, format, stream, ct),
                 SessionExport.ContentType(format), SessionExport.FileName(id, format));
+        }));
+
+        g.MapGet("/{id}/analysis", (string id, HttpRequest request, CaptureSessionService sessions, SessionAnalysis analysis, CancellationToken ct) => ApiResults.Guard(async () =>
+        {
+            var filter = LineFilter.Parse(name => request.Query[name].FirstOrDefault());
+            var delimiter = SessionAnalysis.ParseDelimiter(request.Query["prefixDelimiter"].FirstOrDefault());
+            if (await sessions.GetAsync(id, ct) is null) return ApiResults.NotFound($"No session '{id}'.");
+            return Results.Ok(await analysis.GetAsync(id, filter, delimiter, ct));
         }));
 
         return api;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BetterDb.Core.Analysis;
 using BetterDb.Core.Configuration;
 using BetterDb.Core.Connections;
 using BetterDb.Core.Storage;
@@ -22,6 +23,7 @@ public sealed class CaptureSessionService
     private readonly IDbContextFactory<BetterDbContext> _contexts;
     private readonly ConnectionService _connections;
     private readonly IChunkStore _chunks;
+    private readonly SessionAnalysis _analysis;
     private readonly BetterDbOptions _options;
     private readonly ILogger<CaptureSessionService> _log;
     private readonly ConcurrentDictionary<string, RunningCapture> _runs = new();
@@ -30,8 +32,9 @@ public sealed class CaptureSessionService
     private bool _shuttingDown;
 
     public CaptureSessionService(IDbContextFactory<BetterDbContext> contexts, ConnectionService connections, IChunkStore chunks,
-        IOptions<BetterDbOptions> options, ILogger<CaptureSessionService> log)
+        SessionAnalysis analysis, IOptions<BetterDbOptions> options, ILogger<CaptureSessionService> log)
     {
+        _analysis = analysis;
         _contexts = contexts;
         _connections = connections;
         _chunks = chunks;
@@ -150,6 +153,7 @@ public sealed class CaptureSessionService
         _log.LogInformation("Capture {SessionId} ended {Status} ({Reason}), {Lines} lines",
             final.Id, final.Status, final.TerminationReason, final.LineCount);
         SessionChanged?.Invoke(final);
+        _analysis.StoreInBackground(final.Id);
     }
 
     /// <summary>The session with live counters while it runs; null when unknown.</summary>
@@ -196,6 +200,7 @@ public sealed class CaptureSessionService
         var entity = await db.Sessions.FirstOrDefaultAsync(s => s.Id == id, ct);
         if (entity is null) return false;
         await _chunks.DeleteSessionAsync(id, ct);
+        await db.Analyses.Where(a => a.SessionId == id).ExecuteDeleteAsync(ct);
         db.Sessions.Remove(entity);
         await db.SaveChangesAsync(ct);
         SessionChanged?.Invoke(CaptureSession.From(entity));

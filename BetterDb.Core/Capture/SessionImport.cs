@@ -19,6 +19,7 @@ public sealed class SessionImport(
     ConnectionService connections,
     IChunkStore chunks,
     CaptureSessionService sessions,
+    Analysis.SessionAnalysis analysis,
     ILogger<SessionImport> log)
 {
     public async Task<CaptureSession> ImportAsync(Stream file, string? connectionId, string? requestedBy,
@@ -78,6 +79,7 @@ public sealed class SessionImport(
         await writer.DisposeAsync();
         var final = CaptureSession.From(entity);
         sessions.Notify(final);
+        analysis.StoreInBackground(final.Id);
         return final;
     }
 

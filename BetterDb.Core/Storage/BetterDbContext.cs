@@ -8,6 +8,7 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
     public DbSet<ConnectionEntity> Connections => Set<ConnectionEntity>();
     public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
     public DbSet<ChunkEntity> Chunks => Set<ChunkEntity>();
+    public DbSet<AnalysisEntity> Analyses => Set<AnalysisEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
     {
@@ -36,6 +37,11 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
             e.ToTable("chunks");
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.SessionId, x.ChunkIndex }).IsUnique();
+        });
+        b.Entity<AnalysisEntity>(e =>
+        {
+            e.ToTable("analyses");
+            e.HasKey(x => x.SessionId);
         });
     }
 

@@ -54,3 +54,11 @@ public sealed class ChunkEntity
     public byte Codec { get; set; }
     public required byte[] Data { get; set; }
 }
+
+/// <summary>The stored unfiltered analysis of a finished session (JSON of AnalysisReport).</summary>
+public sealed class AnalysisEntity
+{
+    public required string SessionId { get; set; }
+    public DateTime ComputedAt { get; set; }
+    public required string Json { get; set; }
+}

@@ -17,6 +17,23 @@ namespace BetterDb.Core.Storage.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("BetterDb.Core.Storage.AnalysisEntity", b =>
+                {
+                    b.Property<string>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ComputedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("SessionId");
+
+                    b.ToTable("analyses", (string)null);
+                });
+
             modelBuilder.Entity("BetterDb.Core.Storage.ChunkEntity", b =>
                 {
                     b.Property<long>("Id")
