@@ -34,6 +34,7 @@ internal static class WebSetup
     public static IServiceCollection AddBetterDbWeb(this IServiceCollection services)
     {
         services.AddMudServices();
+        services.AddScoped<BetterDb.Blazor.Ui.ConnectionScope>(); // per circuit: the connection the Monitor pages show
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -61,6 +62,8 @@ internal static class WebSetup
         var api = app.MapGroup("/api").DisableAntiforgery();
         api.MapConnectionEndpoints();
         api.MapSessionEndpoints();
+        api.MapImportEndpoint();
+        api.MapPreflightEndpoints();
         app.MapHealthChecks("/healthz");
     }
 

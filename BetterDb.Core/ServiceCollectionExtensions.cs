@@ -44,7 +44,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ConnectionService>();
         services.AddSingleton<CaptureSessionService>();
         services.AddSingleton<SessionLines>();
+        services.AddSingleton<SessionImport>();
+        services.AddSingleton<Analysis.SessionAnalysis>();
         services.AddHostedService<CaptureLifetime>();
+        services.AddBetterDbPreflight(configuration);
         return services;
     }
 

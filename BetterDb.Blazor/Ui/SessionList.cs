@@ -1,0 +1,65 @@
+using BetterDb.Core.Capture;
+
+namespace BetterDb.Blazor.Ui;
+
+/// <summary>
+/// The sessions table of one connection as the Monitor page shows it: newest first, a page
+/// that grows on "show more", running rows refreshed in place from the live counters.
+/// </summary>
+public sealed class SessionList(CaptureSessionService sessions, int pageSize = 50)
+{
+    private readonly int _pageSize = pageSize;
+    private List<CaptureSession> _items = [];
+
+    public string? ConnectionId { get; private set; }
+    public IReadOnlyList<CaptureSession> Items => _items;
+    public int Limit { get; private set; }
+    /// <summary>True when the last load filled the page, so older sessions may exist.</summary>
+    public bool HasMore { get; private set; }
+    public bool AnyRunning => _items.Any(s => s.IsRunning);
+
+    public Task LoadAsync(string? connectionId, CancellationToken ct = default)
+    {
+        ConnectionId = connectionId;
+        Limit = _pageSize;
+        return ReloadAsync(ct);
+    }
+
+    public async Task ReloadAsync(CancellationToken ct = default)
+    {
+        if (ConnectionId is null)
+        {
+            _items = [];
+            HasMore = false;
+            return;
+        }
+        var rows = await sessions.ListAsync(new SessionQuery(ConnectionId, Limit: Limit + 1), ct);
+        HasMore = rows.Count > Limit;
+        _items = rows.Take(Limit).ToList();
+    }
+
+    public Task LoadMoreAsync(CancellationToken ct = default)
+    {
+        Limit += _pageSize;
+        return ReloadAsync(ct);
+    }
+
+    /// <summary>Whether a <see cref="CaptureSessionService.SessionChanged"/> event concerns this list.</summary>
+    public bool Concerns(CaptureSession changed) => ConnectionId is not null && changed.ConnectionId == ConnectionId;
+
+    /// <summary>Re-reads the running rows (live counters, or their final state if they just ended). Returns whether any row was running.</summary>
+    public async Task<bool> RefreshRunningAsync(CancellationToken ct = default)
+    {
+        var running = _items.Where(s => s.IsRunning).Select(s => s.Id).ToList();
+        if (running.Count == 0) return false;
+        foreach (var id in running)
+        {
+            var fresh = await sessions.GetAsync(id, ct);
+            var index = _items.FindIndex(s => s.Id == id);
+            if (index < 0) continue;
+            if (fresh is null) _items.RemoveAt(index);
+            else _items[index] = fresh;
+        }
+        return true;
+    }
+}

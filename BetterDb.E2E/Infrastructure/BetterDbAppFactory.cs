@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace BetterDb.E2E.Infrastructure;
+
+/// <summary>
+/// The real app, in-process, on a real Kestrel port (the browser needs a socket; TestServer has none).
+/// Production environment so the run looks like a deployment (no developer exception page, no
+/// repository development settings); static web assets (MudBlazor's CSS/JS under <c>_content/</c>)
+/// are only mapped automatically in Development, so they are switched on explicitly.
+/// </summary>
+internal sealed class BetterDbAppFactory(string dataDirectory, string redisUrl, AppLog log) : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseStaticWebAssets();
+        // Host settings reach a minimal-hosting app as command-line arguments, so they win
+        // over appsettings.json and are visible before builder.Build().
+        builder.UseSetting("BetterDb:DataDirectory", dataDirectory);
+        builder.UseSetting("BetterDb:DefaultConnection", redisUrl);
+        builder.ConfigureLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.SetMinimumLevel(LogLevel.Warning);
+            logging.AddProvider(log);
+        });
+    }
+}

@@ -1,0 +1,173 @@
+using System.IO.Pipelines;
+using System.Text;
+using BetterDb.Core.Capture;
+using BetterDb.Core.Monitoring;
+using BetterDb.Testing;
+using static BetterDb.Tests.Capture.CaptureTestLines;
+
+namespace BetterDb.Tests.Capture;
+
+/// <summary>The MONITOR stream splitter fed from memory: how each kind of source ends.</summary>
+public sealed class MonitorStreamTests
+{
+    private sealed class RecordingSink : IMonitorLineSink
+    {
+        private bool _inBatch;
+        public List<string> Lines { get; } = [];
+        public long MaxLineBytes { get; set; } = 1L << 20;
+        public long? OversizedAt { get; private set; }
+        public int StopAfter { get; set; } = int.MaxValue;
+
+        public void BeginBatch()
+        {
+            Assert.False(_inBatch, "batches do not nest");
+            _inBatch = true;
+        }
+
+        public bool OnLine(ReadOnlySpan<byte> line)
+        {
+            Assert.True(_inBatch, "lines arrive inside a batch");
+            Lines.Add(Encoding.Latin1.GetString(line));
+            return Lines.Count < StopAfter;
+        }
+
+        public void EndBatch()
+        {
+            Assert.True(_inBatch);
+            _inBatch = false;
+        }
+
+        public void OnOversizedLine(long bytesSoFar) => OversizedAt = bytesSoFar;
+    }
+
+    /// <param name="bufferSize">small buffers make lines straddle buffer segments.</param>
+    private static PipeReader Reader(string text, int bufferSize = 4096) =>
+        PipeReader.Create(new MemoryStream(Encoding.Latin1.GetBytes(text)),
+            new StreamPipeReaderOptions(bufferSize: bufferSize, minimumReadSize: Math.Min(bufferSize, 1024)));
+
+    private static readonly string L1 = Text(1), L2 = Text(2), L3 = Text(3);
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(7)]
+    public async Task Resp_stream_end_is_a_dropped_connection(int bufferSize)
+    {
+        var sink = new RecordingSink();
+        var ex = await Assert.ThrowsAsync<IOException>(() =>
+            MonitorStream.ReadRespAsync(Reader($"+{L1}\r\n+{L2}\r\n+{L3}\r\n", bufferSize), sink, CancellationToken.None));
+        Assert.Equal("connection closed by the server", ex.Message);
+        Assert.Equal([L1, L2, L3], sink.Lines);
+    }
+
+    [Fact]
+    public async Task Resp_error_reply_is_thrown_with_the_servers_words()
+    {
+        var sink = new RecordingSink();
+        var ex = await Assert.ThrowsAsync<RedisServerException>(() =>
+            MonitorStream.ReadRespAsync(Reader($"+{L1}\r\n-ERR max number of clients reached\r\n+{L2}\r\n"), sink, CancellationToken.None));
+        Assert.Equal("ERR max number of clients reached", ex.Message);
+        Assert.Equal([L1], sink.Lines);
+    }
+
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(5)]
+    public async Task Text_file_skips_an_OK_first_line_and_keeps_everything_else(int bufferSize)
+    {
+        var sink = new RecordingSink();
+        // CRLF and LF mixed, a last line without a newline, and a later "OK" that is data.
+        var end = await MonitorStream.ReadTextAsync(Reader($"OK\r\n{L1}\n{L2}\r\nOK\n{L3}", bufferSize), sink, CancellationToken.None);
+        Assert.Equal(MonitorReadEnd.EndOfStream, end);
+        Assert.Equal([L1, L2 + "\r", "OK", L3], sink.Lines);
+    }
+
+    [Fact]
+    public async Task Text_file_without_OK_keeps_its_first_line()
+    {
+        var sink = new RecordingSink();
+        var end = await MonitorStream.ReadTextAsync(Reader($"{L1}\n{L2}\n"), sink, CancellationToken.None);
+        Assert.Equal(MonitorReadEnd.EndOfStream, end);
+        Assert.Equal([L1, L2], sink.Lines);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_oversized_line_stops_the_source_and_tells_the_sink(bool resp)
+    {
+        var sink = new RecordingSink { MaxLineBytes = 100 };
+        var huge = new string('x', 50_000);
+        var text = resp ? $"+{L1}\r\n+{huge}\r\n+{L2}\r\n" : $"{L1}\n{huge}\n{L2}\n";
+        var end = resp
+            ? await MonitorStream.ReadRespAsync(Reader(text), sink, CancellationToken.None)
+            : await MonitorStream.ReadTextAsync(Reader(text), sink, CancellationToken.None);
+        Assert.Equal(MonitorReadEnd.SinkStopped, end);
+        Assert.Equal([L1], sink.Lines);
+        Assert.NotNull(sink.OversizedAt);
+        Assert.True(sink.OversizedAt > 100);
+    }
+
+    [Fact]
+    public async Task A_sink_without_a_practical_limit_is_never_told_a_line_is_oversized()
+    {
+        // A byte cap of long.MaxValue leaves MaxLineBytes near long.MaxValue: no arithmetic may overflow.
+        var sink = new RecordingSink { MaxLineBytes = long.MaxValue };
+        var end = await MonitorStream.ReadTextAsync(Reader($"{L1}\n{L2}\n", bufferSize: 16), sink, CancellationToken.None);
+        Assert.Equal(MonitorReadEnd.EndOfStream, end);
+        Assert.Null(sink.OversizedAt);
+        Assert.Equal([L1, L2], sink.Lines);
+    }
+
+    [Fact]
+    public async Task A_sink_that_stops_ends_the_read()
+    {
+        var sink = new RecordingSink { StopAfter = 2 };
+        var end = await MonitorStream.ReadRespAsync(Reader($"+{L1}\r\n+{L2}\r\n+{L3}\r\n"), sink, CancellationToken.None);
+        Assert.Equal(MonitorReadEnd.SinkStopped, end);
+        Assert.Equal([L1, L2], sink.Lines);
+    }
+
+    [Fact]
+    public async Task Cancelling_ends_the_read_quietly()
+    {
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync(Encoding.ASCII.GetBytes($"+{L1}\r\n"));
+        var sink = new RecordingSink();
+        using var cts = new CancellationTokenSource();
+        var reading = MonitorStream.ReadRespAsync(pipe.Reader, sink, cts.Token);
+        await Poll.UntilAsync(() => sink.Lines.Count == 1, "the first line");
+        cts.Cancel();
+        Assert.Equal(MonitorReadEnd.Cancelled, await reading.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task Resp_stream_into_a_writer_stores_the_lines_and_a_byte_cap_stops_it()
+    {
+        var store = new MemoryChunkStore();
+        var lines = Enumerable.Range(0, 100).Select(i => Text(i)).ToList();
+        var capBytes = lines.Take(40).Sum(l => l.Length + 1);
+        await using var writer = new CaptureWriter("s", null, capBytes, long.MaxValue, store);
+        var text = string.Concat(lines.Select(l => $"+{l}\r\n"));
+
+        var end = await MonitorStream.ReadRespAsync(Reader(text, bufferSize: 333), writer, CancellationToken.None);
+        await writer.CompleteAsync();
+
+        Assert.Equal(MonitorReadEnd.SinkStopped, end);
+        Assert.Equal(CaptureEnd.ByteCap, writer.CapReached);
+        Assert.Equal(40, writer.StoredLines);
+        Assert.Equal(Encoding.ASCII.GetBytes(string.Concat(lines.Take(40).Select(l => l + "\n"))), store.StoredBytes("s"));
+    }
+
+    [Fact]
+    public async Task Oversized_line_into_a_writer_ends_it_at_the_byte_cap()
+    {
+        var store = new MemoryChunkStore();
+        await using var writer = new CaptureWriter("s", null, 10_000, long.MaxValue, store);
+        var text = $"{L1}\n{new string('y', 200_000)}\n{L2}\n";
+        var end = await MonitorStream.ReadTextAsync(Reader(text), writer, CancellationToken.None);
+        await writer.CompleteAsync();
+        Assert.Equal(MonitorReadEnd.SinkStopped, end);
+        Assert.Equal(CaptureEnd.ByteCap, writer.CapReached);
+        Assert.Equal(1, writer.StoredLines);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Runtime.CompilerServices;
+using BetterDb.Core.Storage;
+
+namespace BetterDb.Testing;
+
+/// <summary>
+/// A chunk store in memory for unit tests of the writer (pure logic; integration tests use
+/// the real SQLite store). <see cref="BeforeAppend"/> can slow an append down or make it fail.
+/// </summary>
+public sealed class MemoryChunkStore : IChunkStore
+{
+    private readonly object _gate = new();
+    private readonly List<ChunkEntity> _chunks = [];
+    private int _appendsInFlight;
+
+    /// <summary>Runs before each append is recorded (delay, throw...). Receives the 0-based append number.</summary>
+    public Func<ChunkEntity, int, Task>? BeforeAppend { get; set; }
+
+    public int AppendCalls { get; private set; }
+
+    /// <summary>True if two appends ever ran at the same time (the writer promises one at a time).</summary>
+    public bool SawConcurrentAppends { get; private set; }
+
+    /// <summary>Chunks in the order they were appended.</summary>
+    public IReadOnlyList<ChunkEntity> Chunks
+    {
+        get { lock (_gate) return _chunks.ToList(); }
+    }
+
+    public async Task AppendAsync(ChunkEntity chunk, CancellationToken ct = default)
+    {
+        int call;
+        lock (_gate)
+        {
+            call = AppendCalls++;
+            if (++_appendsInFlight > 1) SawConcurrentAppends = true;
+        }
+        try
+        {
+            if (BeforeAppend is { } before) await before(chunk, call);
+            lock (_gate) _chunks.Add(chunk);
+        }
+        finally
+        {
+            lock (_gate) _appendsInFlight--;
+        }
+    }
+
+    public async IAsyncEnumerable<ChunkEntity> ReadAsync(string sessionId, long fromLine = 0, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        List<ChunkEntity> chunks;
+        lock (_gate)
+            chunks = _chunks.Where(c => c.SessionId == sessionId && c.FirstLine + c.LineCount > fromLine)
+                .OrderBy(c => c.ChunkIndex).ToList();
+        foreach (var c in chunks)
+        {
+            ct.ThrowIfCancellationRequested();
+            await Task.Yield();
+            yield return c;
+        }
+    }
+
+    public Task DeleteSessionAsync(string sessionId, CancellationToken ct = default)
+    {
+        lock (_gate) _chunks.RemoveAll(c => c.SessionId == sessionId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>All stored bytes of a session, decompressed, in chunk order.</summary>
+    public byte[] StoredBytes(string sessionId)
+    {
+        var output = new MemoryStream();
+        foreach (var c in Chunks.Where(c => c.SessionId == sessionId).OrderBy(c => c.ChunkIndex))
+            output.Write(ChunkCodec.Decompress(c));
+        return output.ToArray();
+    }
+}

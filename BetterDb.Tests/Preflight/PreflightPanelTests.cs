@@ -1,0 +1,193 @@
+using BetterDb.Blazor.Components.Preflight;
+using BetterDb.Core.Preflight;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace BetterDb.Tests.Preflight;
+
+public sealed class PreflightPanelTests : IAsyncLifetime
+{
+    private readonly BunitContext _ctx = new();
+    private readonly FakePreflightService _preflight = new();
+
+    public PreflightPanelTests()
+    {
+        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        _ctx.Services.AddMudServices();
+        _ctx.Services.AddSingleton<IPreflightService>(_preflight);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+
+    private IRenderedComponent<PreflightPanel> RenderPanel(string connectionId = "c1", long durationMs = 30_000, TimeSpan? debounce = null,
+        Action<bool>? canStart = null) =>
+        _ctx.Render<PreflightPanel>(p => p
+            .Add(x => x.ConnectionId, connectionId)
+            .Add(x => x.DurationMs, durationMs)
+            .Add(x => x.EstimateDebounce, debounce ?? TimeSpan.FromMilliseconds(150))
+            .Add(x => x.CanStartChanged, v => canStart?.Invoke(v)));
+
+    [Fact]
+    public void The_four_sections_and_the_warnings_render_from_a_report()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!, allow: false);
+        var cut = RenderPanel();
+
+        cut.WaitForAssertion(() => Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")));
+        Assert.Contains("AWS ElastiCache", cut.Find("[data-testid=preflight-provider]").TextContent);
+        Assert.Contains("MONITOR may be unavailable", cut.Find("[data-testid=provider-restrictions]").TextContent);
+        Assert.Contains("capture", cut.Find("[data-testid=acl-user]").TextContent);
+        Assert.Contains("MONITOR allowed", cut.Find("[data-testid=preflight-acl]").TextContent);
+        var health = cut.Find("[data-testid=preflight-health]");
+        Assert.Contains("memory_above_threshold", cut.Find("[data-testid=health-status]").TextContent);
+        Assert.Contains("97% of maxmemory (threshold 85%)", health.TextContent);
+        Assert.Contains("~3,000 lines", cut.Find("[data-testid=estimate-projection]").TextContent);
+        Assert.Contains("100 commands/s", cut.Find("[data-testid=estimate-ops]").TextContent);
+        Assert.Contains("assumed", cut.Find("[data-testid=estimate-line-size]").TextContent);
+        var warnings = cut.Find("[data-testid=preflight-warnings]");
+        Assert.Contains("client-output-buffer-limit", warnings.TextContent);
+        Assert.Contains("80 bytes per MONITOR line", warnings.TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=acl-snippet]"));
+        Assert.Equal("c1", Assert.Single(_preflight.RunCalls).Request.ConnectionId);
+    }
+
+    [Fact]
+    public void The_snippet_and_its_copy_button_show_when_monitor_is_not_allowed()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!, hasMonitor: false, user: "capture-bot");
+        var module = _ctx.JSInterop.SetupModule("js/preflight.js");
+        var copy = module.Setup<bool>("copyText", "ACL SETUSER capture-bot +monitor");
+        copy.SetResult(true);
+        var cut = RenderPanel();
+
+        cut.WaitForAssertion(() => Assert.Equal("ACL SETUSER capture-bot +monitor", cut.Find("[data-testid=acl-snippet]").TextContent.Trim()));
+        Assert.Contains("MONITOR not allowed", cut.Find("[data-testid=preflight-acl]").TextContent);
+        Assert.Contains("+@all -monitor", cut.Find("[data-testid=acl-rules]").TextContent);
+
+        cut.Find("[data-testid=copy-snippet]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Copied", cut.Find("[data-testid=copy-snippet]").TextContent));
+        Assert.Single(copy.Invocations);
+    }
+
+    [Fact]
+    public void An_unverified_user_also_gets_the_snippet()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!, hasMonitor: null, user: "ops");
+        var cut = RenderPanel();
+        cut.WaitForAssertion(() => Assert.Equal("ACL SETUSER ops +monitor", cut.Find("[data-testid=acl-snippet]").TextContent.Trim()));
+        Assert.Contains("could not verify", cut.Find("[data-testid=acl-status]").TextContent);
+    }
+
+    [Fact]
+    public void A_failed_pre_flight_shows_the_error_text()
+    {
+        var cut = RenderPanel();
+        var call = Assert.Single(_preflight.RunCalls);
+        call.Answer.SetException(new TargetUnreachableException("127.0.0.1:1: Connection refused"));
+        cut.WaitForAssertion(() => Assert.Contains("Connection refused", cut.Find("[data-testid=preflight-error]").TextContent));
+    }
+
+    [Fact]
+    public async Task Duration_changes_are_debounced_into_one_estimate_request()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!);
+        _preflight.Estimate = r => FakePreflightService.EstimateFor(r.DurationMs!.Value);
+        var cut = RenderPanel(debounce: TimeSpan.FromMilliseconds(300));
+        cut.WaitForAssertion(() => Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")));
+
+        cut.Render(p => p.Add(x => x.DurationMs, 60_000));
+        cut.Render(p => p.Add(x => x.DurationMs, 90_000));
+        cut.Render(p => p.Add(x => x.DurationMs, 120_000));
+
+        cut.WaitForAssertion(() => Assert.Contains("~12,000 lines", cut.Find("[data-testid=estimate-projection]").TextContent));
+        await Task.Delay(400);
+        var only = Assert.Single(_preflight.EstimateCalls);
+        Assert.Equal(120_000, only.Request.DurationMs);
+        Assert.Single(_preflight.RunCalls); // the full report is not re-run for a duration change
+    }
+
+    [Fact]
+    public void A_newer_duration_cancels_the_request_in_flight_and_its_late_answer_is_ignored()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!);
+        var cut = RenderPanel(debounce: TimeSpan.FromMilliseconds(20));
+        cut.WaitForAssertion(() => Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")));
+
+        cut.Render(p => p.Add(x => x.DurationMs, 60_000));
+        cut.WaitForAssertion(() => Assert.Single(_preflight.EstimateCalls));
+        _preflight.EstimateCalls.TryPeek(out var first);
+
+        cut.Render(p => p.Add(x => x.DurationMs, 600_000));
+        cut.WaitForAssertion(() => Assert.Equal(2, _preflight.EstimateCalls.Count));
+        var second = _preflight.EstimateCalls.Last();
+        Assert.True(first!.Token.IsCancellationRequested, "the older request was cancelled");
+
+        // The newer answer lands first, then the stale one arrives late: the newer stays.
+        cut.InvokeAsync(() => second.Answer.SetResult(FakePreflightService.EstimateFor(600_000)));
+        cut.WaitForAssertion(() => Assert.Contains("~60,000 lines", cut.Find("[data-testid=estimate-projection]").TextContent));
+        cut.InvokeAsync(() => first.Answer.SetResult(FakePreflightService.EstimateFor(60_000)));
+        cut.WaitForAssertion(() => Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")));
+        Assert.Contains("~60,000 lines", cut.Find("[data-testid=estimate-projection]").TextContent);
+        Assert.DoesNotContain("~6,000 lines", cut.Markup);
+    }
+
+    [Fact]
+    public void A_stale_answer_that_arrives_first_is_ignored_too()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!);
+        var cut = RenderPanel(debounce: TimeSpan.FromMilliseconds(20));
+        cut.WaitForAssertion(() => Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")));
+
+        cut.Render(p => p.Add(x => x.DurationMs, 60_000));
+        cut.WaitForAssertion(() => Assert.Single(_preflight.EstimateCalls));
+        cut.Render(p => p.Add(x => x.DurationMs, 600_000));
+        cut.WaitForAssertion(() => Assert.Equal(2, _preflight.EstimateCalls.Count));
+        var calls = _preflight.EstimateCalls.ToArray();
+
+        cut.InvokeAsync(() => calls[0].Answer.SetResult(FakePreflightService.EstimateFor(60_000)));
+        cut.InvokeAsync(() => calls[1].Answer.SetResult(FakePreflightService.EstimateFor(600_000)));
+        cut.WaitForAssertion(() => Assert.Contains("~60,000 lines", cut.Find("[data-testid=estimate-projection]").TextContent));
+        Assert.DoesNotContain("~6,000 lines", cut.Markup);
+    }
+
+    [Fact]
+    public void The_estimate_warning_follows_the_new_estimate()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!, opsPerSec: 20_000);
+        _preflight.Estimate = r => FakePreflightService.EstimateFor(r.DurationMs!.Value, opsPerSec: 20_000);
+        var cut = RenderPanel(durationMs: 10_000, debounce: TimeSpan.FromMilliseconds(20));
+        cut.WaitForAssertion(() => Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")));
+        // 20,000 ops/s * 80 B = 1.6 MB/s: 10 s stays under the 50 MB cap.
+        Assert.DoesNotContain(cut.FindAll("[data-testid=estimate-warning]"), w => w.TextContent.Contains("byte cap"));
+
+        cut.Render(p => p.Add(x => x.DurationMs, 300_000));
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=estimate-warning]"), w => w.TextContent.Contains("byte cap")));
+        Assert.Contains("byte cap", cut.Find("[data-testid=estimate-ends]").TextContent);
+        // The report's own (older) cap warning is not repeated among the general warnings.
+        Assert.DoesNotContain(cut.FindAll("[data-testid=preflight-warning]"), w => w.GetAttribute("data-code") == PreflightWarning.CapHit);
+    }
+
+    [Fact]
+    public void A_new_connection_resets_the_panel_and_ignores_the_old_connections_answers()
+    {
+        var cut = RenderPanel(connectionId: "c1", durationMs: 600_000);
+        var c1 = Assert.Single(_preflight.RunCalls);
+        cut.InvokeAsync(() => c1.Answer.SetResult(FakePreflightService.SampleReport("c1", user: "user-one")));
+        cut.WaitForAssertion(() => Assert.Contains("user-one", cut.Find("[data-testid=acl-user]").TextContent));
+        cut.Find("[data-testid=confirm-long] input").Change(true);
+
+        cut.Render(p => p.Add(x => x.ConnectionId, "c2"));
+        Assert.True(c1.Token.IsCancellationRequested || c1.Answer.Task.IsCompleted);
+        Assert.Equal("loading", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state"));
+        Assert.Empty(cut.FindAll("[data-testid=acl-user]"));
+        Assert.False(cut.Find("[data-testid=confirm-long] input").HasAttribute("checked"), "the confirmation starts over");
+
+        var c2 = _preflight.RunCalls.Last();
+        Assert.Equal("c2", c2.Request.ConnectionId);
+        cut.InvokeAsync(() => c2.Answer.SetResult(FakePreflightService.SampleReport("c2", user: "user-two")));
+        cut.WaitForAssertion(() => Assert.Contains("user-two", cut.Find("[data-testid=acl-user]").TextContent));
+    }
+}

@@ -1,0 +1,87 @@
+using BetterDb.Core.Connections;
+using BetterDb.Core.Preflight;
+using BetterDb.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace BetterDb.Tests.Preflight;
+
+/// <summary>
+/// Real servers for the pre-flight, started once for the test class: <see cref="Main"/> (with
+/// ACL users <c>capture</c>: everything but MONITOR, and <c>tapper</c>: only MONITOR),
+/// <see cref="Memory"/> (for the maxmemory test), <see cref="Renamed"/> (MONITOR renamed away),
+/// plus the app in-process with connection <c>default</c> on Main and one connection per case.
+/// </summary>
+public sealed class PreflightServersFixture : IAsyncLifetime
+{
+    public const string CaptureUser = "capture";
+    public const string TapperUser = "tapper";
+
+    public RedisServer Main { get; private set; } = null!;
+    public RedisServer Memory { get; private set; } = null!;
+    public RedisServer Renamed { get; private set; } = null!;
+    public TestApp App { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public ConnectionMultiplexer MainClient { get; private set; } = null!;
+
+    public string CaptureUserId { get; private set; } = "";
+    public string TapperUserId { get; private set; } = "";
+    public string MemoryId { get; private set; } = "";
+    public string RenamedId { get; private set; } = "";
+    public string DeadId { get; private set; } = "";
+    public int DeadPort { get; private set; }
+
+    public PreflightService Preflight => App.Services.GetRequiredService<PreflightService>();
+    public MonitorSupportService MonitorSupport => App.Services.GetRequiredService<MonitorSupportService>();
+    public HealthGateService Health => App.Services.GetRequiredService<HealthGateService>();
+    public ConnectionService Connections => App.Services.GetRequiredService<ConnectionService>();
+
+    public async Task InitializeAsync()
+    {
+        var lifetime = TimeSpan.FromMinutes(15);
+        var main = RedisServer.StartAsync(lifetime);
+        var memory = RedisServer.StartAsync(lifetime);
+        var renamed = RedisServer.StartAsync(lifetime, "--rename-command", "MONITOR", "");
+        (Main, Memory, Renamed) = (await main, await memory, await renamed);
+
+        await Expect(Main.CliAsync("ACL", "SETUSER", CaptureUser, "on", ">capture-pw", "~*", "&*", "+@all", "-monitor"), "OK");
+        await Expect(Main.CliAsync("ACL", "SETUSER", TapperUser, "on", ">tapper-pw", "-@all", "+monitor"), "OK");
+        MainClient = RedisFixture.Connect(Main);
+
+        App = new TestApp(Main.Url);
+        Http = App.CreateClient();
+        Preflight.SampleWindow = TimeSpan.FromMilliseconds(500);
+
+        CaptureUserId = (await Create("capture user", Main.Port, CaptureUser, "capture-pw")).Id;
+        TapperUserId = (await Create("tapper user", Main.Port, TapperUser, "tapper-pw")).Id;
+        MemoryId = (await Create("memory", Memory.Port)).Id;
+        RenamedId = (await Create("renamed monitor", Renamed.Port)).Id;
+        DeadPort = RedisServer.FreePort(); // nothing listens there
+        DeadId = (await Create("dead", DeadPort)).Id;
+    }
+
+    public Task<ConnectionProfile> Create(string name, int port, string? user = null, string? password = null) =>
+        Connections.CreateAsync(new ConnectionInput(name, "127.0.0.1", port, user, password, false, 0));
+
+    public static async Task Expect(Task<string> cli, string expected)
+    {
+        var output = (await cli).Trim();
+        Assert.True(output == expected, $"redis-cli answered '{output}', expected '{expected}'");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (App is not null) await App.DisposeAsync();
+        if (MainClient is not null) await MainClient.DisposeAsync();
+        foreach (var s in new[] { Main, Memory, Renamed })
+            if (s is not null) await s.DisposeAsync();
+    }
+}
+
+/// <summary>The service-level and HTTP tests share one set of servers and one app; they run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class PreflightServersCollection : ICollectionFixture<PreflightServersFixture>
+{
+    public const string Name = "preflight (redis servers + app)";
+}
