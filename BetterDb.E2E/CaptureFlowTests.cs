@@ -97,6 +97,18 @@ public sealed class CaptureFlowTests(AppFixture app, ITestOutputHelper output) :
         await Expect(p.TestId("session-status")).ToHaveTextAsync(Word("running"));
         Assert.Equal("running", (await App.GetSessionAsync(id)).GetProperty("status").GetString());
 
+        // Scrolled up, the view stays on what the reader looks at; jump-to-bottom brings the newest line back
+        await p.TestId("tail").EvaluateAsync("el => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }");
+        await Expect(TailLine(p, "live:1")).ToHaveCountAsync(1);
+        await RedisAsync("SET", $"e2e:{Run}:after:2", "a2");
+        await EventuallyAsync(async () => await ReadIntAsync(p.TestId("line-count")) >= 613, TimeSpan.FromSeconds(10),
+            "line-count did not reach 613");
+        await p.Page.WaitForTimeoutAsync(500); // a few tail frames
+        await Expect(TailLine(p, "after:2")).ToHaveCountAsync(0);
+        await Expect(TailLine(p, "live:1")).ToHaveCountAsync(1);
+        await p.TestId("jump-to-bottom").ClickAsync();
+        await Expect(TailLine(p, "after:2")).ToHaveCountAsync(1);
+
         // Stop
         await p.TestId("stop-session").ClickAsync();
         await Expect(p.TestId("session-status")).ToHaveTextAsync(Word("completed"));
@@ -106,7 +118,7 @@ public sealed class CaptureFlowTests(AppFixture app, ITestOutputHelper output) :
         Assert.Equal("manual_stop", finished.GetProperty("terminationReason").GetString());
         await Expect(p.TestId("line-count")).ToContainTextAsync(new Regex(@"\d"));
         Assert.Equal(finished.GetProperty("lineCount").GetInt64(), await ReadIntAsync(p.TestId("line-count")));
-        Assert.True(finished.GetProperty("lineCount").GetInt64() >= 612);
+        Assert.True(finished.GetProperty("lineCount").GetInt64() >= 613);
         await ShotBothThemesAsync(p, "06-finished");
 
         // The watcher's row turned completed by itself; going back to /monitor shows it too (no reload)
@@ -123,7 +135,7 @@ public sealed class CaptureFlowTests(AppFixture app, ITestOutputHelper output) :
         var stored = await ReadAllStoredPagesAsync(p);
         AssertInOrder(stored.Where(l => l.Contains($"e2e:{Run}:")).ToList(),
             [.. Enumerable.Range(1, 3).Select(i => $"live:{i}"), .. Enumerable.Range(1, 5).Select(i => $"held:{i}"),
-             .. Enumerable.Range(1, 3).Select(i => $"both:{i}"), "after:1"]);
+             .. Enumerable.Range(1, 3).Select(i => $"both:{i}"), "after:1", "after:2"]);
         await ShotBothThemesAsync(p, "08-stored");
     }
 

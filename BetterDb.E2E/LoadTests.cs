@@ -90,6 +90,7 @@ public sealed class LoadTests(AppFixture app, ITestOutputHelper output) : E2ETes
             Report($"(a) pause: resume-tail visible after {buttonMs} ms; tail-line stopped changing {lastChangeMs} ms after the click; " +
                 $"tail-held {held1} -> {held2} one second later, tail-dropped {dropped}");
             Assert.True(held2 > 0 || dropped > 0, "nothing was held or dropped while paused under load");
+            await ShotAsync(p, "paused-under-load");
 
             // Resume and keep watching the bound until the load window ends.
             await p.TestId("resume-tail").ClickAsync();

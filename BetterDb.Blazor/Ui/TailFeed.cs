@@ -24,6 +24,7 @@ public sealed class TailFeed : IDisposable
     /// <summary>While paused the held/dropped counts still move; they are re-read this often.</summary>
     public static readonly TimeSpan PausedRefreshInterval = TimeSpan.FromMilliseconds(500);
 
+    private readonly LiveTail _tail;
     private readonly TailViewer _viewer;
     private readonly TimeProvider _time;
     private readonly List<TailLine> _lines = new(ViewLines);
@@ -32,10 +33,11 @@ public sealed class TailFeed : IDisposable
     private volatile bool _away;
     private TaskCompletionSource _resumed = NewSignal();
 
-    public TailFeed(TailViewer viewer, TimeSpan? frameInterval = null, TimeProvider? time = null)
+    /// <summary>Joins <paramref name="tail"/> as a new viewer: its recent backlog first, then new lines.</summary>
+    public TailFeed(LiveTail tail, TimeSpan? frameInterval = null, TimeProvider? time = null)
     {
-        _viewer = viewer;
-        _viewer.CapacityLines = LiveCapacity;
+        _tail = tail;
+        _viewer = tail.Subscribe(LiveCapacity, ViewLines);
         _time = time ?? TimeProvider.System;
         FrameInterval = frameInterval ?? DefaultFrameInterval;
     }
@@ -120,6 +122,9 @@ public sealed class TailFeed : IDisposable
                 {
                     await Task.WhenAny(_resumed.Task, Task.Delay(PausedRefreshInterval, _time, ct));
                     ct.ThrowIfCancellationRequested();
+                    // The capture ended: a reader who only scrolled up is brought to the end so the page can move on
+                    // to the stored view; an explicit pause still waits for Resume.
+                    if (_away && !_paused && _tail.IsCompleted) _away = false;
                     if (Holding)
                     {
                         CountDropsWhileHolding();

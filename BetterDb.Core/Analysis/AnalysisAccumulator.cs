@@ -11,7 +11,8 @@ namespace BetterDb.Core.Analysis;
 /// </summary>
 public sealed class AnalysisAccumulator
 {
-    public const int KeyCapacity = 100_000;
+    /// <summary>Distinct keys (and prefixes, clients) counted exactly before lossy counting starts: ~25 MB each at most.</summary>
+    public const int KeyCapacity = 500_000;
     private const int TopN = 20;
     private const int MaxRawShown = 300;
 
@@ -121,13 +122,20 @@ public sealed class AnalysisAccumulator
 
     private void CountKeysAndArguments(in MonitorLineView view, int command)
     {
-        var keys = KeyExtractor.Keys(view);
-        foreach (var key in keys)
+        // Keys are counted by their escaped bytes (escaping is one-to-one) and decoded only for the report.
+        Span<Range> keys = stackalloc Range[16];
+        var keyCount = KeyExtractor.KeyRanges(view, keys);
+        if (keyCount > keys.Length)
         {
-            var bytes = Encoding.UTF8.GetBytes(key);
-            _keys.Add(bytes);
-            var cut = bytes.AsSpan().IndexOf(_delimiter);
-            _prefixes.Add(cut > 0 ? bytes.AsSpan(0, cut + 1) : bytes);
+            keys = new Range[keyCount];
+            KeyExtractor.KeyRanges(view, keys);
+        }
+        for (var i = 0; i < keyCount; i++)
+        {
+            var key = view.ArgsText[keys[i]];
+            _keys.Add(key);
+            var cut = key.IndexOf(_delimiter);
+            _prefixes.Add(cut > 0 ? key[..(cut + 1)] : key);
         }
 
         // Largest arguments: the escaped length bounds the real one, so only candidates are decoded.
@@ -142,7 +150,7 @@ public sealed class AnalysisAccumulator
             long size = escaped.IndexOf((byte)'\\') < 0 ? escaped.Length : SdsRepr.Unescape(escaped).Length;
             if (_largest.Count == TopN && size <= _largest[^1].Bytes) continue;
             var arg = new LargeArgument(view.TimestampMicros / 1000, Encoding.UTF8.GetString(_commands.ItemAt(command)),
-                keys.Count > 0 ? Shorten(Encoding.UTF8.GetBytes(keys[0])) : null, Encoding.UTF8.GetString(view.Addr), index, size);
+                keyCount > 0 ? SdsRepr.ToDisplay(view.ArgsText[keys[0]]) is var k && k.Length > MaxRawShown ? k[..MaxRawShown] + "…" : k : null, Encoding.UTF8.GetString(view.Addr), index, size);
             InsertSorted(_largest, arg, (a, b) => b.Bytes.CompareTo(a.Bytes));
         }
     }

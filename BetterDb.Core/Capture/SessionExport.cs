@@ -106,23 +106,56 @@ public static class SessionExport
             Write(","u8);
             Field(view.Addr);
             Write(","u8);
-            Field(Encoding.UTF8.GetBytes(CommandName(view)));
+            Upper(view.Command); // an escaped verb has no comma or quote that needs CSV quoting
             Write(","u8);
             Field(ArgsAfterCommand(view));
             Write(","u8);
-            var keys = KeyExtractor.Keys(view);
-            if (keys.Count > 0)
-            {
-                var sb = new StringBuilder();
-                foreach (var k in keys)
-                {
-                    if (sb.Length > 0) sb.Append(' ');
-                    sb.Append('"').Append(SdsRepr.Escape(Encoding.UTF8.GetBytes(k))).Append('"');
-                }
-                Field(Encoding.UTF8.GetBytes(sb.ToString()));
-            }
+            WriteKeys(view);
             Write("\r\n"u8);
             return true;
+        }
+
+        /// <summary>The keys as MONITOR shows them: each quoted and escaped, separated by a space.</summary>
+        private void WriteKeys(in MonitorLineView view)
+        {
+            Span<Range> keys = stackalloc Range[16];
+            var count = KeyExtractor.KeyRanges(view, keys);
+            if (count == 0) return;
+            if (count > keys.Length)
+            {
+                keys = new Range[count];
+                KeyExtractor.KeyRanges(view, keys);
+            }
+            // Quotes inside the field double up, so the CSV field is always quoted.
+            Write("\""u8);
+            for (var i = 0; i < count; i++)
+            {
+                if (i > 0) Write(" "u8);
+                Write("\"\""u8);
+                WriteDoubledQuotes(view.ArgsText[keys[i]]);
+                Write("\"\""u8);
+            }
+            Write("\""u8);
+        }
+
+        private void WriteDoubledQuotes(ReadOnlySpan<byte> value)
+        {
+            while (true)
+            {
+                var q = value.IndexOf((byte)'"');
+                if (q < 0) break;
+                Write(value[..(q + 1)]);
+                Write("\""u8);
+                value = value[(q + 1)..];
+            }
+            Write(value);
+        }
+
+        private void Upper(ReadOnlySpan<byte> verb)
+        {
+            var span = Pipe.GetSpan(verb.Length);
+            Ascii.ToUpper(verb, span, out var written);
+            Pipe.Advance(written);
         }
 
         private void Number(long n)
@@ -140,15 +173,7 @@ public static class SessionExport
                 return;
             }
             Write("\""u8);
-            while (true)
-            {
-                var q = value.IndexOf((byte)'"');
-                if (q < 0) break;
-                Write(value[..(q + 1)]);
-                Write("\""u8);
-                value = value[(q + 1)..];
-            }
-            Write(value);
+            WriteDoubledQuotes(value);
             Write("\""u8);
         }
     }
@@ -210,8 +235,6 @@ public static class SessionExport
             return base.AfterChunkAsync(ct);
         }
     }
-
-    private static string CommandName(in MonitorLineView view) => SdsRepr.ToDisplay(view.Command).ToUpperInvariant();
 
     /// <summary>The arguments after the command exactly as MONITOR wrote them (quoted, escaped, space-separated).</summary>
     private static ReadOnlySpan<byte> ArgsAfterCommand(in MonitorLineView view)

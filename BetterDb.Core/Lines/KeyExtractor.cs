@@ -136,9 +136,33 @@ public static class KeyExtractor
     /// </summary>
     public static IReadOnlyList<string> Keys(in MonitorLineView view)
     {
+        Span<Range> found = stackalloc Range[MaxKeysOnStack];
+        int count = KeyRanges(view, found);
+        if (count == 0)
+            return [];
+        if (count > found.Length)
+        {
+            found = new Range[count];
+            KeyRanges(view, found);
+        }
+        var keys = new string[count];
+        for (int i = 0; i < count; i++)
+            keys[i] = SdsRepr.ToDisplay(view.ArgsText[found[i]]);
+        return keys;
+    }
+
+    private const int MaxKeysOnStack = 32;
+
+    /// <summary>
+    /// Writes where each key argument of a parsed line sits (ranges into <see cref="MonitorLineView.ArgsText"/>,
+    /// escaped, without quotes) and returns how many keys the line has: when that is more than
+    /// <paramref name="keys"/> holds, only the first ones are written. Allocates nothing for up to 32 arguments.
+    /// </summary>
+    public static int KeyRanges(in MonitorLineView view, Span<Range> keys)
+    {
         int argCount = view.ArgCount - 1; // the command is not an argument
         if (argCount <= 0)
-            return [];
+            return 0;
 
         const int StackArgs = 32;
         Span<Range> ranges = argCount <= StackArgs ? stackalloc Range[StackArgs] : new Range[argCount];
@@ -148,9 +172,9 @@ public static class KeyExtractor
         for (int i = 0; args.MoveNext(); i++)
             ranges[i] = new Range(args.CurrentOffset, args.CurrentOffset + args.Current.Length);
 
-        var source = new SpanArgs(view.ArgsText, ranges);
+        var source = new SpanArgs(view.ArgsText, ranges, keys);
         Extract(SpecFor(view.Command), ref source);
-        return source.Keys ?? (IReadOnlyList<string>)[];
+        return source.Found;
     }
 
     /// <summary>The table's upper-case spelling of <paramref name="escaped"/> when it is a known command.</summary>
@@ -286,11 +310,12 @@ public static class KeyExtractor
         public void AddKey(int index) => (Keys ??= new List<string>(4)).Add(args[index]);
     }
 
-    private ref struct SpanArgs(ReadOnlySpan<byte> argsText, ReadOnlySpan<Range> ranges) : IKeyArgs
+    private ref struct SpanArgs(ReadOnlySpan<byte> argsText, ReadOnlySpan<Range> ranges, Span<Range> keys) : IKeyArgs
     {
         private readonly ReadOnlySpan<byte> _argsText = argsText;
         private readonly ReadOnlySpan<Range> _ranges = ranges;
-        public List<string>? Keys;
+        private readonly Span<Range> _keys = keys;
+        public int Found;
 
         public readonly int Count => _ranges.Length;
 
@@ -302,7 +327,11 @@ public static class KeyExtractor
 
         public readonly bool IsEmpty(int index) => _argsText[_ranges[index]].IsEmpty;
 
-        public void AddKey(int index) =>
-            (Keys ??= new List<string>(4)).Add(SdsRepr.ToDisplay(_argsText[_ranges[index]]));
+        public void AddKey(int index)
+        {
+            if (Found < _keys.Length)
+                _keys[Found] = _ranges[index];
+            Found++;
+        }
     }
 }

@@ -113,10 +113,29 @@ public sealed class LineFilter
         return false;
     }
 
+    /// <summary>Matches the glob against each key's real bytes (unescaped), so binary keys match too.</summary>
     private bool MatchesKey(in MonitorLineView view)
     {
-        foreach (var key in KeyExtractor.Keys(view))
-            if (Key!.IsMatch(key)) return true;
+        Span<Range> keys = stackalloc Range[16];
+        var count = KeyExtractor.KeyRanges(view, keys);
+        if (count > keys.Length)
+        {
+            keys = new Range[count];
+            KeyExtractor.KeyRanges(view, keys);
+        }
+        Span<byte> buffer = stackalloc byte[256];
+        for (var i = 0; i < count; i++)
+        {
+            var escaped = view.ArgsText[keys[i]];
+            if (escaped.IndexOf((byte)'\\') < 0)
+            {
+                if (Key!.IsMatch(escaped)) return true;
+                continue;
+            }
+            var target = escaped.Length <= buffer.Length ? buffer : new byte[escaped.Length];
+            var n = SdsRepr.Unescape(escaped, target);
+            if (Key!.IsMatch(target[..n])) return true;
+        }
         return false;
     }
 

@@ -75,7 +75,10 @@ public sealed class AppProcess : IAsyncDisposable
         psi.Environment["BetterDb__DataDirectory"] = dataDirectory;
         psi.Environment["BetterDb__DefaultConnection"] = defaultConnection ?? "";
         psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        // The output is only shown when the start fails: say enough to see where it stopped.
+        psi.Environment["Logging__LogLevel__Default"] = "Information";
+        psi.Environment["Logging__LogLevel__Microsoft.EntityFrameworkCore.Migrations"] = "Information";
+        psi.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
         var app = new AppProcess(process, port);
@@ -85,7 +88,7 @@ public sealed class AppProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await app.WaitUntilHealthyAsync(startTimeout ?? TimeSpan.FromSeconds(60));
+            await app.WaitUntilHealthyAsync(startTimeout ?? TimeSpan.FromSeconds(90));
         }
         catch
         {
@@ -120,7 +123,8 @@ public sealed class AppProcess : IAsyncDisposable
             catch (TaskCanceledException) { }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"The app on port {Port} did not answer /healthz within {timeout.TotalSeconds} s:\n{Output}");
+        throw new TimeoutException($"The app on port {Port} did not answer /healthz within {timeout.TotalSeconds} s " +
+                                   $"(started {_process.StartTime:HH:mm:ss.fff}, still running: {!_process.HasExited}):\n{Output}");
     }
 
     /// <summary>Kills the app at once (SIGKILL), as a crash would: nothing is flushed or finalized.</summary>

@@ -9,7 +9,9 @@ namespace BetterDb.Tests.Integration;
 /// in one real process against real files: if that pairing breaks, this is where it shows.
 /// The built app runs as its own process: Hangfire keeps its storage in a process-wide static,
 /// so several in-process hosts would share one and blur what this test proves.
+/// It shares the restart tests' collection so child-process apps start one at a time.
 /// </summary>
+[Collection(RestartCollection.Name)]
 public sealed class AppStartupTests : IAsyncLifetime
 {
     private readonly string _dataDirectory = TestApp.NewDataDirectory();

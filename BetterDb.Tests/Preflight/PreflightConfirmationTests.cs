@@ -47,10 +47,11 @@ public sealed class PreflightConfirmationTests : IAsyncLifetime
         Assert.Contains(Text, cut.Find("[data-testid=preflight-confirmation]").TextContent);
         Assert.Equal([false], _reported);
 
-        cut.Find("[data-testid=confirm-long] input").Change(true);
+        cut.Find("[data-testid=confirm-long]").Change(true);
         Assert.Equal([false, true], _reported);
+        Assert.Single(cut.FindAll(".mud-checkbox-true"));
 
-        cut.Find("[data-testid=confirm-long] input").Change(false);
+        cut.Find("[data-testid=confirm-long]").Change(false);
         Assert.Equal([false, true, false], _reported);
     }
 
@@ -58,12 +59,12 @@ public sealed class PreflightConfirmationTests : IAsyncLifetime
     public void Changing_the_duration_asks_again()
     {
         var cut = Render(600_000);
-        cut.Find("[data-testid=confirm-long] input").Change(true);
+        cut.Find("[data-testid=confirm-long]").Change(true);
         Assert.Equal(true, _reported[^1]);
 
         cut.Render(p => p.Add(x => x.DurationMs, 7_200_000));
         Assert.Equal(false, _reported[^1]);
-        Assert.False(cut.Find("[data-testid=confirm-long] input").HasAttribute("checked"));
+        Assert.Empty(cut.FindAll(".mud-checkbox-true"));
 
         cut.Render(p => p.Add(x => x.DurationMs, 60_000));
         Assert.Equal(true, _reported[^1]);

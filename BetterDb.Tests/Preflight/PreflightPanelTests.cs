@@ -109,19 +109,23 @@ public sealed class PreflightPanelTests : IAsyncLifetime
         Assert.Single(_preflight.RunCalls); // the full report is not re-run for a duration change
     }
 
+    /// <summary>For conditions no render announces (a request was made): ask again until it holds.</summary>
+    private static Task Eventually(Func<bool> condition, string what) =>
+        BetterDb.Testing.Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(5));
+
     [Fact]
-    public void A_newer_duration_cancels_the_request_in_flight_and_its_late_answer_is_ignored()
+    public async Task A_newer_duration_cancels_the_request_in_flight_and_its_late_answer_is_ignored()
     {
         _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!);
         var cut = RenderPanel(debounce: TimeSpan.FromMilliseconds(20));
         cut.WaitForAssertion(() => Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")));
 
         cut.Render(p => p.Add(x => x.DurationMs, 60_000));
-        cut.WaitForAssertion(() => Assert.Single(_preflight.EstimateCalls));
+        await Eventually(() => _preflight.EstimateCalls.Count == 1, "the first estimate request");
         _preflight.EstimateCalls.TryPeek(out var first);
 
         cut.Render(p => p.Add(x => x.DurationMs, 600_000));
-        cut.WaitForAssertion(() => Assert.Equal(2, _preflight.EstimateCalls.Count));
+        await Eventually(() => _preflight.EstimateCalls.Count == 2, "the second estimate request");
         var second = _preflight.EstimateCalls.Last();
         Assert.True(first!.Token.IsCancellationRequested, "the older request was cancelled");
 
@@ -135,22 +139,26 @@ public sealed class PreflightPanelTests : IAsyncLifetime
     }
 
     [Fact]
-    public void A_stale_answer_that_arrives_first_is_ignored_too()
+    public async Task A_stale_answer_that_arrives_first_is_ignored_too()
     {
         _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!);
         var cut = RenderPanel(debounce: TimeSpan.FromMilliseconds(20));
         cut.WaitForAssertion(() => Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")));
 
         cut.Render(p => p.Add(x => x.DurationMs, 60_000));
-        cut.WaitForAssertion(() => Assert.Single(_preflight.EstimateCalls));
+        await Eventually(() => _preflight.EstimateCalls.Count == 1, "the first estimate request");
         cut.Render(p => p.Add(x => x.DurationMs, 600_000));
-        cut.WaitForAssertion(() => Assert.Equal(2, _preflight.EstimateCalls.Count));
+        await Eventually(() => _preflight.EstimateCalls.Count == 2, "the second estimate request");
         var calls = _preflight.EstimateCalls.ToArray();
 
-        cut.InvokeAsync(() => calls[0].Answer.SetResult(FakePreflightService.EstimateFor(60_000)));
-        cut.InvokeAsync(() => calls[1].Answer.SetResult(FakePreflightService.EstimateFor(600_000)));
+        await cut.InvokeAsync(() => calls[0].Answer.SetResult(FakePreflightService.EstimateFor(60_000)));
+        await Task.Delay(200); // room for a (wrong) render of the stale answer
+        Assert.Contains("~3,000 lines", cut.Find("[data-testid=estimate-projection]").TextContent); // still the report's
+        Assert.Equal("refreshing", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state"));
+
+        await cut.InvokeAsync(() => calls[1].Answer.SetResult(FakePreflightService.EstimateFor(600_000)));
         cut.WaitForAssertion(() => Assert.Contains("~60,000 lines", cut.Find("[data-testid=estimate-projection]").TextContent));
-        Assert.DoesNotContain("~6,000 lines", cut.Markup);
+        Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state"));
     }
 
     [Fact]
@@ -177,13 +185,15 @@ public sealed class PreflightPanelTests : IAsyncLifetime
         var c1 = Assert.Single(_preflight.RunCalls);
         cut.InvokeAsync(() => c1.Answer.SetResult(FakePreflightService.SampleReport("c1", user: "user-one")));
         cut.WaitForAssertion(() => Assert.Contains("user-one", cut.Find("[data-testid=acl-user]").TextContent));
-        cut.Find("[data-testid=confirm-long] input").Change(true);
+        cut.Find("[data-testid=confirm-long]").Change(true);
+        Assert.Single(cut.FindAll(".mud-checkbox-true"));
 
         cut.Render(p => p.Add(x => x.ConnectionId, "c2"));
         Assert.True(c1.Token.IsCancellationRequested || c1.Answer.Task.IsCompleted);
         Assert.Equal("loading", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state"));
         Assert.Empty(cut.FindAll("[data-testid=acl-user]"));
-        Assert.False(cut.Find("[data-testid=confirm-long] input").HasAttribute("checked"), "the confirmation starts over");
+        Assert.Empty(cut.FindAll(".mud-checkbox-true")); // the confirmation starts over
+        Assert.Single(cut.FindAll("[data-testid=confirm-long]"));
 
         var c2 = _preflight.RunCalls.Last();
         Assert.Equal("c2", c2.Request.ConnectionId);
