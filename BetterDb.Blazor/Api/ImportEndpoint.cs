@@ -1,4 +1,5 @@
 using BetterDb.Core.Capture;
+using BetterDb.Core.Configuration;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
@@ -9,8 +10,10 @@ internal static class ImportEndpoint
 {
     /// <summary>
     /// <c>POST /api/monitor/sessions/import</c>: multipart field <c>file</c> (a <c>redis-cli monitor</c> file),
-    /// optional fields <c>connectionId</c> and <c>requestedBy</c> (before the file, or in the query string).
+    /// optional fields <c>connectionId</c> and <c>requestedBy</c> (before or after the file, or in the query string).
     /// The file is streamed section by section straight into the writer: no size limit, never buffered whole.
+    /// A field after the file that turns out wrong (unknown connection, too long) answers its 404/400 and
+    /// removes the session just imported: the caller never learnt its id, so nothing is left behind.
     /// </summary>
     public static RouteGroupBuilder MapImportEndpoint(this RouteGroupBuilder api)
     {
@@ -46,7 +49,11 @@ internal static class ImportEndpoint
                 {
                     using var text = new StreamReader(section.Body);
                     var value = await text.ReadToEndAsync(ct);
-                    if (value.Length > 1000) return ApiResults.BadRequest(name, $"{name} is too long.");
+                    if (value.Length > 1000)
+                    {
+                        if (imported is not null) await import.DiscardAsync(imported.Id);
+                        return ApiResults.BadRequest(name, $"{name} is too long.");
+                    }
                     fields[name] = value.Trim();
                     lateFields |= imported is not null;
                 }
@@ -54,7 +61,18 @@ internal static class ImportEndpoint
             if (imported is not null)
             {
                 // Fields sent after the file (curl -F keeps the order given) still count.
-                if (lateFields) imported = await import.AssignAsync(imported.Id, NullIfEmpty(fields["connectionId"]), NullIfEmpty(fields["requestedBy"]), ct);
+                if (lateFields)
+                {
+                    try
+                    {
+                        imported = await import.AssignAsync(imported.Id, NullIfEmpty(fields["connectionId"]), NullIfEmpty(fields["requestedBy"]), ct);
+                    }
+                    catch (Exception ex) when (ex is KeyNotFoundException or InvalidInputException)
+                    {
+                        await import.DiscardAsync(imported.Id);
+                        throw; // Guard answers 404 / 400
+                    }
+                }
                 return Results.Created($"/api/monitor/sessions/{imported.Id}", imported);
             }
             return ApiResults.BadRequest("file", "No multipart field named 'file' was sent.");

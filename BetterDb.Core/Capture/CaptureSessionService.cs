@@ -109,8 +109,12 @@ public sealed class CaptureSessionService
             var writer = new CaptureWriter(entity.Id, null, byteCap, lineCap, _chunks, tail, WriterSettings);
             var run = new CaptureRun(entity.Id, connectionId, profile, writer, tail, TimeSpan.FromMilliseconds(duration), _log);
             var running = new RunningCapture(run, CaptureSession.From(entity));
+            // Completion exists before the run is visible in _runs (StopAsync/DeleteAsync/ShutdownAsync await it),
+            // and the run starts only after it is there (RunToEndAsync removes it when done).
+            var start = new Task<Task>(() => RunToEndAsync(running));
+            running.Completion = start.Unwrap();
             _runs[entity.Id] = running;
-            running.Completion = Task.Run(() => RunToEndAsync(running));
+            start.Start(TaskScheduler.Default);
             SessionChanged?.Invoke(running.Snapshot());
             return running.Snapshot();
         }
@@ -235,15 +239,13 @@ public sealed class CaptureSessionService
         foreach (var s in stale)
         {
             if (_runs.ContainsKey(s.Id)) continue;
-            var stored = await db.Chunks.Where(c => c.SessionId == s.Id)
-                .GroupBy(_ => 1)
-                .Select(g => new { Lines = g.Sum(c => (long)c.LineCount), Bytes = g.Sum(c => (long)c.ByteCount) })
-                .FirstOrDefaultAsync(ct);
+            // Two plain sums: a GroupBy(constant)+FirstOrDefault made EF warn on every restart after a crash.
+            var chunks = db.Chunks.Where(c => c.SessionId == s.Id);
             s.Status = CaptureEnd.ProcessRestart.Status;
             s.TerminationReason = CaptureEnd.ProcessRestart.Reason;
             s.EndedAt = DateTime.UtcNow;
-            s.LineCount = stored?.Lines ?? 0;
-            s.ByteCount = stored?.Bytes ?? 0;
+            s.LineCount = await chunks.SumAsync(c => (long)c.LineCount, ct);
+            s.ByteCount = await chunks.SumAsync(c => (long)c.ByteCount, ct);
         }
         await db.SaveChangesAsync(ct);
         return stale.Count;

@@ -42,15 +42,23 @@ public static class SessionExport
 
     public static string FileName(string sessionId, ExportFormat f) => $"monitor-session-{sessionId}.{Extension(f)}";
 
-    public static async Task WriteAsync(SessionLines lines, string sessionId, LineFilter filter, ExportFormat format, Stream output, CancellationToken ct = default)
+    /// <param name="keySpecs">
+    /// how the <c>keys</c> of a line are found (CSV and JSON) and what the key filter looks at: the session's
+    /// server's table from <see cref="KeySpecCache"/>; null for the built-in table. A table already set on
+    /// <paramref name="filter"/> is kept for the filter.
+    /// </param>
+    public static async Task WriteAsync(SessionLines lines, string sessionId, LineFilter filter, ExportFormat format, Stream output,
+        CancellationToken ct = default, KeySpecTable? keySpecs = null)
     {
         var pipe = PipeWriter.Create(output, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        var specs = keySpecs ?? KeySpecTable.BuiltIn;
+        if (filter.KeySpecs is null && keySpecs is not null) filter = filter.WithKeySpecs(keySpecs);
         ExportVisitor visitor = format switch
         {
             ExportFormat.Txt => new TxtVisitor(pipe),
-            ExportFormat.Csv => new CsvVisitor(pipe),
-            ExportFormat.Ndjson => new JsonVisitor(pipe, sessionId, wrapped: false),
-            _ => new JsonVisitor(pipe, sessionId, wrapped: true),
+            ExportFormat.Csv => new CsvVisitor(pipe, specs),
+            ExportFormat.Ndjson => new JsonVisitor(pipe, sessionId, wrapped: false, specs),
+            _ => new JsonVisitor(pipe, sessionId, wrapped: true, specs),
         };
         visitor.Begin();
         await lines.ScanAsync(sessionId, filter, visitor, ct);
@@ -84,7 +92,7 @@ public static class SessionExport
     }
 
     /// <summary>RFC 4180: CRLF rows, fields quoted when they hold a comma, quote, CR or LF.</summary>
-    private sealed class CsvVisitor(PipeWriter pipe) : ExportVisitor(pipe)
+    private sealed class CsvVisitor(PipeWriter pipe, KeySpecTable keySpecs) : ExportVisitor(pipe)
     {
         public override void Begin() => Write("ts,ts_raw,db,addr,cmd,args,keys\r\n"u8);
 
@@ -106,7 +114,7 @@ public static class SessionExport
             Write(","u8);
             Field(view.Addr);
             Write(","u8);
-            Upper(view.Command); // an escaped verb has no comma or quote that needs CSV quoting
+            Verb(view.Command);
             Write(","u8);
             Field(ArgsAfterCommand(view));
             Write(","u8);
@@ -119,12 +127,12 @@ public static class SessionExport
         private void WriteKeys(in MonitorLineView view)
         {
             Span<Range> keys = stackalloc Range[16];
-            var count = KeyExtractor.KeyRanges(view, keys);
+            var count = keySpecs.KeyRanges(view, keys);
             if (count == 0) return;
             if (count > keys.Length)
             {
                 keys = new Range[count];
-                KeyExtractor.KeyRanges(view, keys);
+                keySpecs.KeyRanges(view, keys);
             }
             // Quotes inside the field double up, so the CSV field is always quoted.
             Write("\""u8);
@@ -151,10 +159,17 @@ public static class SessionExport
             Write(value);
         }
 
-        private void Upper(ReadOnlySpan<byte> verb)
+        /// <summary>The verb in upper case, as the JSON <c>cmd</c> spells it.</summary>
+        private void Verb(ReadOnlySpan<byte> escaped)
         {
-            var span = Pipe.GetSpan(verb.Length);
-            Ascii.ToUpper(verb, span, out var written);
+            if (escaped.IndexOfAny((byte)'\\', (byte)',') >= 0)
+            {
+                // Upper-casing the escaped text would turn "\n" into "\N": decode first; Field quotes a comma or quote.
+                Field(Encoding.UTF8.GetBytes(SdsRepr.ToDisplay(escaped).ToUpperInvariant()));
+                return;
+            }
+            var span = Pipe.GetSpan(escaped.Length);
+            Ascii.ToUpper(escaped, span, out var written); // printable ASCII, no quote, CR, LF or comma: nothing to quote
             Pipe.Advance(written);
         }
 
@@ -183,10 +198,12 @@ public static class SessionExport
         private readonly Utf8JsonWriter _json;
         private readonly string _sessionId;
         private readonly bool _wrapped;
+        private readonly KeySpecTable _keySpecs;
         private long _count;
 
-        public JsonVisitor(PipeWriter pipe, string sessionId, bool wrapped) : base(pipe)
+        public JsonVisitor(PipeWriter pipe, string sessionId, bool wrapped, KeySpecTable keySpecs) : base(pipe)
         {
+            _keySpecs = keySpecs;
             _json = new Utf8JsonWriter((IBufferWriter<byte>)pipe, new JsonWriterOptions
             {
                 SkipValidation = !wrapped,
@@ -218,7 +235,7 @@ public static class SessionExport
 
         public override bool Visit(ReadOnlySpan<byte> raw, string? nodeId)
         {
-            LineJson.Write(_json, MonitorLine.FromRaw(raw, nodeId));
+            LineJson.Write(_json, _keySpecs.IsBuiltIn ? MonitorLine.FromRaw(raw, nodeId) : _keySpecs.ToLine(raw, nodeId));
             _count++;
             if (!_wrapped)
             {

@@ -100,6 +100,9 @@ public sealed class SessionImport(
         return session;
     }
 
+    /// <summary>Removes an imported session again (its fields after the file were refused).</summary>
+    public Task DiscardAsync(string sessionId) => sessions.DeleteAsync(sessionId, CancellationToken.None);
+
     /// <summary>Reports the bytes read so far, for progress bars.</summary>
     private sealed class ProgressStream(Stream inner, IProgress<long> progress) : Stream
     {

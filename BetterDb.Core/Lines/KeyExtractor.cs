@@ -177,6 +177,9 @@ public static class KeyExtractor
         return source.Found;
     }
 
+    /// <summary>Whether the built-in table has <paramref name="command"/> (any case).</summary>
+    internal static bool IsKnownCommand(string command) => Specs.ContainsKey(command);
+
     /// <summary>The table's upper-case spelling of <paramref name="escaped"/> when it is a known command.</summary>
     internal static bool TryGetKnownCommand(ReadOnlySpan<byte> escaped, [NotNullWhen(true)] out string? name)
     {

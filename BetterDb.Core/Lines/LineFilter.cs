@@ -7,7 +7,9 @@ namespace BetterDb.Core.Lines;
 /// <summary>
 /// The filters shared by <c>/lines</c>, <c>/export</c>, the analysis and the UI, all AND-ed:
 /// command verbs, client substring, key glob (any key of the line), db, time window
-/// (epoch ms, inclusive) and a substring of the raw line.
+/// (epoch ms, inclusive) and a substring of the raw line. Only the text filter can match a malformed line.
+/// The key filter finds a line's keys with <see cref="KeySpecs"/> (the session's server's key specs,
+/// see <see cref="WithKeySpecs"/>), or with the built-in table when none is set.
 /// </summary>
 public sealed class LineFilter
 {
@@ -16,6 +18,7 @@ public sealed class LineFilter
     private byte[][]? _commands;   // upper-case verbs as bytes
     private byte[]? _client;
     private byte[]? _text;
+    private KeySpecTable? _keySpecs;
 
     public IReadOnlyList<string>? Commands { get; private init; }
     public string? Client { get; private init; }
@@ -24,6 +27,9 @@ public sealed class LineFilter
     public long? AfterTs { get; private init; }
     public long? BeforeTs { get; private init; }
     public string? Text { get; private init; }
+
+    /// <summary>The key table the key filter uses; null means <see cref="KeySpecTable.BuiltIn"/>.</summary>
+    public KeySpecTable? KeySpecs => _keySpecs;
 
     public bool IsEmpty => Commands is null && Client is null && Key is null && Db is null && AfterTs is null && BeforeTs is null && Text is null;
 
@@ -57,13 +63,23 @@ public sealed class LineFilter
             _commands = commands?.Select(v => Encoding.UTF8.GetBytes(v.ToUpperInvariant())).ToArray(),
             Client = client,
             _client = client is null ? null : Encoding.UTF8.GetBytes(client),
-            Key = glob is { MatchesAll: true } ? null : glob,
+            // "*" still filters: a line matches only if it has a key (API.md: "matches if any key of the line matches").
+            Key = glob,
             Db = db,
             AfterTs = afterTs,
             BeforeTs = beforeTs,
             Text = text,
             _text = text is null ? null : Encoding.UTF8.GetBytes(text),
         };
+    }
+
+    /// <summary>This filter finding keys with <paramref name="keySpecs"/> (a server's table; null for the built-in one).</summary>
+    public LineFilter WithKeySpecs(KeySpecTable? keySpecs)
+    {
+        if (ReferenceEquals(keySpecs, _keySpecs)) return this;
+        var copy = (LineFilter)MemberwiseClone();
+        copy._keySpecs = keySpecs;
+        return copy;
     }
 
     /// <summary>Whether a chunk whose well-formed lines span these MONITOR timestamps (µs) can hold a match.</summary>
@@ -77,14 +93,52 @@ public sealed class LineFilter
     }
 
     /// <summary>Does this raw line (as stored) pass the filter?</summary>
-    public bool Matches(ReadOnlySpan<byte> raw)
+    public bool Matches(ReadOnlySpan<byte> raw) => Matches(raw, _keySpecs);
+
+    /// <summary>Does this raw line pass, finding keys with <paramref name="keySpecs"/> (null: the built-in table)?</summary>
+    public bool Matches(ReadOnlySpan<byte> raw, KeySpecTable? keySpecs)
     {
         if (_text is not null && raw.IndexOf(_text) < 0) return false;
         if (!NeedsParse) return true;
-        return MonitorLineParser.TryParse(raw, out var view) && Matches(view);
+        return MonitorLineParser.TryParse(raw, out var view) && MatchesParsed(view, keySpecs);
     }
 
-    public bool Matches(in MonitorLineView view)
+    /// <summary>Does this line pass, given both its raw bytes and its parsed view (parse once, filter and count)?</summary>
+    public bool Matches(ReadOnlySpan<byte> raw, in MonitorLineView view, KeySpecTable? keySpecs)
+    {
+        if (_text is not null && raw.IndexOf(_text) < 0) return false;
+        return MatchesParsed(view, keySpecs);
+    }
+
+    /// <summary>Does this parsed line pass? (The text filter is checked against <see cref="MonitorLineView"/>'s parts only when the raw line is not at hand: use the raw overloads.)</summary>
+    public bool Matches(in MonitorLineView view) => Matches(view, _keySpecs);
+
+    public bool Matches(in MonitorLineView view, KeySpecTable? keySpecs)
+    {
+        if (_text is not null && !ContainsText(view)) return false;
+        return MatchesParsed(view, keySpecs);
+    }
+
+    /// <summary>The text filter on a view: the raw line is the timestamp, " [", db, " ", addr, "] " and the arguments.</summary>
+    private bool ContainsText(in MonitorLineView view)
+    {
+        // Rebuilding the line costs a copy; views come from the raw bytes, so most callers use the raw overload.
+        var length = view.TimestampText.Length + 2 + 11 + 1 + view.Addr.Length + 2 + view.ArgsText.Length;
+        var buffer = length <= 1024 ? stackalloc byte[1024] : new byte[length];
+        var pos = 0;
+        void Put(ReadOnlySpan<byte> part, Span<byte> into, ref int at) { part.CopyTo(into[at..]); at += part.Length; }
+        Put(view.TimestampText, buffer, ref pos);
+        Put(" ["u8, buffer, ref pos);
+        view.Db.TryFormat(buffer[pos..], out var written, default, CultureInfo.InvariantCulture);
+        pos += written;
+        Put(" "u8, buffer, ref pos);
+        Put(view.Addr, buffer, ref pos);
+        Put("] "u8, buffer, ref pos);
+        Put(view.ArgsText, buffer, ref pos);
+        return buffer[..pos].IndexOf(_text) >= 0;
+    }
+
+    private bool MatchesParsed(in MonitorLineView view, KeySpecTable? keySpecs)
     {
         if (Db is { } db && view.Db != db) return false;
         if (AfterTs is not null || BeforeTs is not null)
@@ -94,7 +148,7 @@ public sealed class LineFilter
         }
         if (_client is not null && view.Addr.IndexOf(_client) < 0) return false;
         if (_commands is not null && !MatchesCommand(view.Command)) return false;
-        if (Key is not null && !MatchesKey(view)) return false;
+        if (Key is not null && !MatchesKey(view, keySpecs ?? KeySpecTable.BuiltIn)) return false;
         return true;
     }
 
@@ -114,14 +168,14 @@ public sealed class LineFilter
     }
 
     /// <summary>Matches the glob against each key's real bytes (unescaped), so binary keys match too.</summary>
-    private bool MatchesKey(in MonitorLineView view)
+    private bool MatchesKey(in MonitorLineView view, KeySpecTable keySpecs)
     {
         Span<Range> keys = stackalloc Range[16];
-        var count = KeyExtractor.KeyRanges(view, keys);
+        var count = keySpecs.KeyRanges(view, keys);
         if (count > keys.Length)
         {
             keys = new Range[count];
-            KeyExtractor.KeyRanges(view, keys);
+            keySpecs.KeyRanges(view, keys);
         }
         Span<byte> buffer = stackalloc byte[256];
         for (var i = 0; i < count; i++)

@@ -5,12 +5,21 @@ namespace BetterDb.Core.Lines;
 /// <summary>
 /// Redis glob patterns (as in <c>KEYS</c> and <c>SCAN MATCH</c>): <c>*</c>, <c>?</c>, <c>[abc]</c>,
 /// <c>[^a]</c>, <c>[a-z]</c> and <c>\</c> escapes, with the edge cases of Redis's
-/// <c>stringmatchlen</c> (an unclosed class ends at the end of the pattern, a reversed range
-/// is swapped, a trailing backslash is literal).
-/// Hand-written because Redis's own matcher backtracks on <c>*</c>: a hostile pattern of many
-/// stars costs it exponential time, while this one simulates all positions at once
-/// (a set of pattern states per input byte), so a match costs O(input × pattern) at worst
-/// and the common shapes (literal, prefix*, *suffix) take a direct path.
+/// <c>stringmatchlen</c> (util.c) reproduced on purpose, so a filter selects what <c>SCAN MATCH</c> would:
+/// <list type="bullet">
+/// <item>an unclosed class ends at the end of the pattern (<c>[abc</c> is the class <c>abc</c>); <c>[</c> alone matches nothing, <c>[^</c> any byte;</item>
+/// <item><c>[]</c> is an empty class (never matches); <c>[^]</c> matches any one byte;</item>
+/// <item>a reversed range <c>[z-a]</c> is swapped; <c>[a-]</c> is the range from <c>a</c> to <c>]</c> and leaves the class open;</item>
+/// <item>range ends compare as C <c>char</c>, which is signed on x86-64 where Redis runs: bytes 0x80..0xff sort
+///   before 0x00, so <c>[a-\xff]</c> holds 0x80..0xff and 0x00..'a';</item>
+/// <item><c>\</c> escapes the next byte inside and outside classes; a trailing <c>\</c> is a literal backslash;</item>
+/// <item>an empty string matches only the empty pattern, except that <c>*</c> alone matches everything
+///   (KEYS and SCAN take a shortcut for it before calling the matcher).</item>
+/// </list>
+/// Hand-written because Redis's own matcher backtracks on <c>*</c> (a hostile pattern of many stars costs it
+/// exponential time before 7.0.9) and no .NET glob library follows these rules: this one simulates all pattern
+/// positions at once (a set of states per input byte), so a match costs O(input × pattern) at worst, and the
+/// common shapes (literal, <c>prefix*</c>, <c>*suffix</c>, <c>*infix*</c>) take a direct path.
 /// </summary>
 public sealed class RedisGlob
 {
@@ -21,52 +30,59 @@ public sealed class RedisGlob
         public readonly Kind Kind = kind;
         public readonly byte Literal = literal;
         public readonly bool[]? Set = set; // 256 entries, negation already applied
-
-        public bool Accepts(byte b) => Kind switch
-        {
-            Kind.Literal => b == Literal,
-            Kind.Any => true,
-            Kind.Class => Set![b],
-            _ => false,
-        };
     }
 
     private readonly Token[] _tokens;
-    private readonly byte[]? _literal;     // whole pattern is a literal
-    private readonly byte[]? _prefix;      // literal followed by one star
-    private readonly byte[]? _suffix;      // one star followed by a literal
+    private readonly bool _matchesEmpty;
+    private readonly Shape _shape;
+    private readonly byte[] _literal = [];  // the literal part of a simple shape
 
-    public RedisGlob(string pattern) : this(Encoding.UTF8.GetBytes(pattern)) => Pattern = pattern;
+    private enum Shape : byte { General, Literal, Prefix, Suffix, Infix }
 
-    public RedisGlob(ReadOnlySpan<byte> pattern)
+    public RedisGlob(string pattern) : this(Encoding.UTF8.GetBytes(pattern), pattern) { }
+
+    public RedisGlob(ReadOnlySpan<byte> pattern) : this(pattern, null) { }
+
+    private RedisGlob(ReadOnlySpan<byte> pattern, string? text)
     {
-        Pattern ??= Encoding.UTF8.GetString(pattern);
+        Pattern = text ?? Encoding.UTF8.GetString(pattern);
         _tokens = Compile(pattern);
+        _matchesEmpty = pattern.IsEmpty || pattern.SequenceEqual("*"u8);
+
         var stars = _tokens.Count(t => t.Kind == Kind.Star);
-        var onlyLiterals = _tokens.All(t => t.Kind is Kind.Literal or Kind.Star);
-        if (onlyLiterals && stars == 0) _literal = Literals(0, _tokens.Length);
-        else if (onlyLiterals && stars == 1 && _tokens[^1].Kind == Kind.Star) _prefix = Literals(0, _tokens.Length - 1);
-        else if (onlyLiterals && stars == 1 && _tokens[0].Kind == Kind.Star) _suffix = Literals(1, _tokens.Length);
+        var literalsOnly = _tokens.All(t => t.Kind is Kind.Literal or Kind.Star);
+        if (!literalsOnly) return;
+        var n = _tokens.Length;
+        if (stars == 0) (_shape, _literal) = (Shape.Literal, Literals(0, n));
+        else if (stars == 1 && _tokens[^1].Kind == Kind.Star) (_shape, _literal) = (Shape.Prefix, Literals(0, n - 1));
+        else if (stars == 1 && _tokens[0].Kind == Kind.Star) (_shape, _literal) = (Shape.Suffix, Literals(1, n));
+        else if (stars == 2 && n >= 2 && _tokens[0].Kind == Kind.Star && _tokens[^1].Kind == Kind.Star) (_shape, _literal) = (Shape.Infix, Literals(1, n - 1));
     }
 
     public string Pattern { get; }
 
-    /// <summary>True when the pattern matches everything (<c>*</c>).</summary>
-    public bool MatchesAll => _prefix is { Length: 0 };
+    /// <summary>True when the pattern matches every non-empty string (it is made of stars only).</summary>
+    public bool MatchesAll => _shape == Shape.Prefix && _literal.Length == 0;
 
     public bool IsMatch(string text) => IsMatch(Encoding.UTF8.GetBytes(text));
 
     public bool IsMatch(ReadOnlySpan<byte> text)
     {
-        if (_literal is not null) return text.SequenceEqual(_literal);
-        if (_prefix is not null) return text.StartsWith(_prefix);
-        if (_suffix is not null) return text.EndsWith(_suffix);
-        return Simulate(text);
+        if (text.IsEmpty) return _matchesEmpty;
+        return _shape switch
+        {
+            Shape.Literal => text.SequenceEqual(_literal),
+            Shape.Prefix => text.StartsWith(_literal),
+            Shape.Suffix => text.EndsWith(_literal),
+            Shape.Infix => text.IndexOf(_literal) >= 0,
+            _ => Simulate(text),
+        };
     }
 
     private bool Simulate(ReadOnlySpan<byte> text)
     {
-        var n = _tokens.Length;
+        var tokens = _tokens;
+        var n = tokens.Length;
         // state[i]: the first i tokens can match the input read so far.
         Span<bool> current = n < 512 ? stackalloc bool[n + 1] : new bool[n + 1];
         Span<bool> next = n < 512 ? stackalloc bool[n + 1] : new bool[n + 1];
@@ -80,9 +96,14 @@ public sealed class RedisGlob
             for (var i = 0; i < n; i++)
             {
                 if (!current[i]) continue;
-                var t = _tokens[i];
-                if (t.Kind == Kind.Star) { next[i] = true; any = true; }
-                else if (t.Accepts(b)) { next[i + 1] = true; any = true; }
+                ref readonly var t = ref tokens[i];
+                switch (t.Kind)
+                {
+                    case Kind.Star: next[i] = true; any = true; break;
+                    case Kind.Any: next[i + 1] = true; any = true; break;
+                    case Kind.Literal when t.Literal == b: next[i + 1] = true; any = true; break;
+                    case Kind.Class when t.Set![b]: next[i + 1] = true; any = true; break;
+                }
             }
             if (!any) return false;
             CloseOverStars(next);
@@ -131,7 +152,7 @@ public sealed class RedisGlob
                     tokens.Add(new Token(Kind.Literal, p[i + 1]));
                     i += 2;
                     break;
-                default:
+                default: // a trailing backslash is a literal one
                     tokens.Add(new Token(Kind.Literal, c));
                     i++;
                     break;
@@ -140,7 +161,7 @@ public sealed class RedisGlob
         return tokens.ToArray();
     }
 
-    /// <summary>Follows stringmatchlen's class loop, quirks included.</summary>
+    /// <summary>Follows stringmatchlen's class loop, quirks included (see the class summary).</summary>
     private static Token CompileClass(ReadOnlySpan<byte> p, ref int i)
     {
         i++; // '['
@@ -166,9 +187,11 @@ public sealed class RedisGlob
             }
             else if (left >= 3 && p[i + 1] == (byte)'-')
             {
-                int start = p[i], end = p[i + 2];
+                // Signed like C's char on x86-64 (see the class summary).
+                int start = (sbyte)p[i], end = (sbyte)p[i + 2];
                 if (start > end) (start, end) = (end, start);
-                for (var b = start; b <= end; b++) set[b] = true;
+                for (var b = 0; b < 256; b++)
+                    if ((sbyte)b >= start && (sbyte)b <= end) set[b] = true;
                 i += 3;
             }
             else

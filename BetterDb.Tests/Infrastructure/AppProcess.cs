@@ -59,7 +59,8 @@ public sealed class AppProcess : IAsyncDisposable
     {
         var dll = FindAppDll();
         var port = RedisServer.FreePort();
-        var psi = new ProcessStartInfo("dotnet")
+        // Under coreutils' timeout, like RedisServer: the app goes away even if the test process dies first.
+        var psi = new ProcessStartInfo("timeout")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -67,7 +68,7 @@ public sealed class AppProcess : IAsyncDisposable
             // The content root is the working directory when the app runs from its dll.
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
-        psi.ArgumentList.Add(dll);
+        foreach (var a in new[] { "--signal=TERM", "--kill-after=5", "900", "dotnet", dll }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add("--urls");
         psi.ArgumentList.Add($"http://127.0.0.1:{port}");
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";

@@ -72,7 +72,8 @@ public sealed class RedisServer : IAsyncDisposable
                 await stream.WriteAsync("PING\r\n"u8.ToArray());
                 var buffer = new byte[64];
                 var n = await stream.ReadAsync(buffer);
-                if (n > 0 && buffer[0] == (byte)'+') return;
+                // A server started with --requirepass answers -NOAUTH: it is up all the same.
+                if (n > 0 && (buffer[0] == (byte)'+' || buffer.AsSpan(0, n).StartsWith("-NOAUTH"u8))) return;
             }
             catch (SocketException)
             {

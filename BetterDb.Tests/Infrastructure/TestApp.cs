@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace BetterDb.Testing;
 
@@ -21,7 +22,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     /// <param name="defaultConnection">becomes connection <c>default</c> (<c>redis://127.0.0.1:port</c>); null for none.</param>
     /// <param name="dataDirectory">reuse a data directory (an app restart); null for a fresh temp one.</param>
-    /// <param name="flushInterval">writer flush interval for captures (short so tests see lines soon); null keeps the app's.</param>
+    /// <param name="flushInterval">writer flush interval for captures; null is 200 ms, so tests see stored lines soon.</param>
     /// <param name="settings">more configuration, e.g. <c>BetterDb:Monitor:DefaultLineCap</c>.</param>
     public TestApp(string? defaultConnection, string? dataDirectory = null, TimeSpan? flushInterval = null,
         IReadOnlyDictionary<string, string?>? settings = null)
@@ -46,16 +47,27 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     public CaptureSessionService Sessions => Services.GetRequiredService<CaptureSessionService>();
 
+    /// <summary>Every log message the app wrote (at the configured levels), with exception text, for assertions about what reaches logs.</summary>
+    public IReadOnlyCollection<string> Logs => _logs.Messages;
+
+    private readonly RecordingLoggerProvider _logs = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
-        builder.UseSetting("BetterDb:DataDirectory", DataDirectory);
-        builder.UseSetting("BetterDb:DefaultConnection", _defaultConnection ?? "");
-        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
-        // Configuration rules beat SetMinimumLevel, so quieten the app's own appsettings the same way.
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Warning");
-        builder.UseSetting("Logging:LogLevel:Hangfire", "Error");
+        // One UseSetting per key: the caller's settings replace these defaults.
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["BetterDb:DataDirectory"] = DataDirectory,
+            ["BetterDb:DefaultConnection"] = _defaultConnection ?? "",
+            // Configuration rules beat SetMinimumLevel, so quieten the app's own appsettings the same way.
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Logging:LogLevel:Hangfire"] = "Error",
+        };
+        foreach (var (key, value) in _settings) settings[key] = value;
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.ConfigureLogging(l => l.AddProvider(_logs));
     }
 
     protected override IHost CreateHost(IHostBuilder builder)
@@ -65,10 +77,11 @@ public sealed class TestApp : WebApplicationFactory<Program>
         return host;
     }
 
-    public override async ValueTask DisposeAsync()
+    // DisposeAsync ends here too, after stopping the host.
+    protected override void Dispose(bool disposing)
     {
-        await base.DisposeAsync();
-        if (_ownsDirectory && !KeepDataDirectory) TryDelete(DataDirectory);
+        base.Dispose(disposing);
+        if (disposing && _ownsDirectory && !KeepDataDirectory) TryDelete(DataDirectory);
     }
 
     internal static void TryDelete(string dir)
@@ -76,5 +89,27 @@ public sealed class TestApp : WebApplicationFactory<Program>
         try { Directory.Delete(dir, recursive: true); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>Keeps log messages in memory.</summary>
+internal sealed class RecordingLoggerProvider : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+    public IReadOnlyCollection<string> Messages => _messages;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _messages);
+
+    public void Dispose() { }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<string> messages) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            messages.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
     }
 }

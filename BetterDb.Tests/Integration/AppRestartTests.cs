@@ -1,5 +1,7 @@
 using System.Text;
+using BetterDb.Core.Storage;
 using BetterDb.Testing;
+using Microsoft.EntityFrameworkCore;
 
 namespace BetterDb.Tests.Integration;
 
@@ -95,5 +97,50 @@ public sealed class AppRestartTests(RedisFixture fx) : IAsyncLifetime
             var next = await api.StartCaptureAsync(durationMs: 60_000);
             Assert.Equal("completed", (await api.StopAsync(next.Id)).Status);
         }
+    }
+    [Fact]
+    public async Task Sessions_a_crash_left_running_get_the_counts_of_what_was_stored()
+    {
+        // The state a crash leaves: sessions marked running, some with flushed chunks, one with none.
+        var options = new DbContextOptionsBuilder<BetterDbContext>()
+            .UseSqlite($"Data Source={Path.Combine(_dataDirectory, "betterdb.db")};Pooling=False").Options;
+        await using (var db = new BetterDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+            foreach (var id in new[] { "crashed-with-lines", "crashed-empty" })
+                db.Sessions.Add(new SessionEntity
+                {
+                    Id = id, ConnectionId = "default", Status = "running", Source = "manual",
+                    StartedAt = DateTime.UtcNow.AddMinutes(-1), DurationMs = 60_000, ByteCap = 1_000_000, LineCap = 1_000,
+                    LineCount = 999, ByteCount = 999_999, // live counters a crash may leave behind: not trusted
+                });
+            db.Sessions.Add(new SessionEntity
+            {
+                Id = "finished", ConnectionId = "default", Status = "completed", Source = "manual", TerminationReason = "duration_cap",
+                StartedAt = DateTime.UtcNow.AddMinutes(-2), EndedAt = DateTime.UtcNow.AddMinutes(-1), DurationMs = 60_000, LineCount = 0,
+            });
+            for (var c = 0; c < 3; c++)
+            {
+                var raw = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(c * 10, 10).Select(i => Capture.CaptureTestLines.Text(i) + "\n")));
+                db.Chunks.Add(new ChunkEntity
+                {
+                    SessionId = "crashed-with-lines", ChunkIndex = c, FirstLine = c * 10, LineCount = 10, ByteCount = raw.Length,
+                    Codec = ChunkCodec.Zstd, Data = ChunkCodec.Compress(raw),
+                });
+            }
+            await db.SaveChangesAsync();
+        }
+
+        await using var app = new TestApp(fx.Url, _dataDirectory);
+        var api = new BetterDbApi(app.CreateClient());
+        var withLines = await api.GetSessionAsync("crashed-with-lines");
+        Assert.Equal(("interrupted", "process_restart", 30L), (withLines.Status, withLines.TerminationReason, withLines.LineCount));
+        Assert.Equal((await api.ReadAllLinesAsync("crashed-with-lines")).Sum(l => l.Raw.Length + 1), withLines.ByteCount);
+        Assert.NotNull(withLines.EndedAt);
+        var empty = await api.GetSessionAsync("crashed-empty");
+        Assert.Equal(("interrupted", "process_restart", 0L, 0L), (empty.Status, empty.TerminationReason, empty.LineCount, empty.ByteCount));
+        Assert.Empty(await api.ReadAllLinesAsync("crashed-empty"));
+        var finished = await api.GetSessionAsync("finished");
+        Assert.Equal(("completed", "duration_cap"), (finished.Status, finished.TerminationReason));
     }
 }

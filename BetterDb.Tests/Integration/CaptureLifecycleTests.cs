@@ -309,4 +309,22 @@ public sealed class CaptureLifecycleTests(RedisAppFixture fx) : IAsyncLifetime
         Assert.Equal(("completed", "manual_stop"), (stopped.Status, stopped.TerminationReason));
         Assert.Equal(0, stopped.LineCount);
     }
+    [Fact]
+    public async Task A_server_with_a_password_needs_it_and_accepts_it_without_a_user_name()
+    {
+        var password = "pw-" + _tag;
+        await using var locked = await RedisServer.StartAsync(TimeSpan.FromMinutes(5), "--requirepass", password);
+        var without = await fx.Api.CreateConnectionAsync("nopass-" + _tag, locked.Port);
+        var failed = await fx.Api.WaitForEndAsync((await fx.Api.StartCaptureAsync(without.Id, durationMs: 5_000)).Id);
+        Assert.Equal("failed", failed.Status);
+        Assert.StartsWith("monitor_open_failed: NOAUTH", failed.TerminationReason);
+
+        var with = await fx.Api.CreateConnectionAsync("pass-" + _tag, locked.Port, username: null, password: password);
+        var session = await fx.Api.StartCaptureAsync(with.Id, durationMs: 60_000);
+        using var client = StackExchange.Redis.ConnectionMultiplexer.Connect($"127.0.0.1:{locked.Port},password={password},allowAdmin=true");
+        await RedisProbe.WaitForMonitorAsync(client);
+        await client.GetDatabase().StringSetAsync($"{_tag}:locked", "1");
+        await fx.Api.WaitForLinesAsync(session.Id, ls => ls.Any(l => l.Args.FirstOrDefault() == $"{_tag}:locked"), "the line");
+        Assert.Equal(("completed", "manual_stop"), ((await fx.Api.StopAsync(session.Id)).Status, (await fx.Api.GetSessionAsync(session.Id)).TerminationReason));
+    }
 }

@@ -60,14 +60,14 @@ public sealed class PreflightConfirmationTests : IAsyncLifetime
     {
         var cut = Render(600_000);
         cut.Find("[data-testid=confirm-long]").Change(true);
-        Assert.Equal(true, _reported[^1]);
+        Assert.True(_reported[^1]);
 
         cut.Render(p => p.Add(x => x.DurationMs, 7_200_000));
-        Assert.Equal(false, _reported[^1]);
+        Assert.False(_reported[^1]);
         Assert.Empty(cut.FindAll(".mud-checkbox-true"));
 
         cut.Render(p => p.Add(x => x.DurationMs, 60_000));
-        Assert.Equal(true, _reported[^1]);
+        Assert.True(_reported[^1]);
         Assert.Empty(cut.FindAll("[data-testid=confirm-long]"));
     }
 

@@ -1,6 +1,7 @@
 using BetterDb.Blazor.Components.Preflight;
 using BetterDb.Core.Preflight;
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
@@ -16,6 +17,7 @@ public sealed class PreflightPanelTests : IAsyncLifetime
         _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         _ctx.Services.AddMudServices();
         _ctx.Services.AddSingleton<IPreflightService>(_preflight);
+        _ctx.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -51,14 +53,39 @@ public sealed class PreflightPanelTests : IAsyncLifetime
         Assert.Contains("client-output-buffer-limit", warnings.TextContent);
         Assert.Contains("80 bytes per MONITOR line", warnings.TextContent);
         Assert.Empty(cut.FindAll("[data-testid=acl-snippet]"));
+        Assert.Empty(cut.FindAll("[data-testid=estimate-error]"));
         Assert.Equal("c1", Assert.Single(_preflight.RunCalls).Request.ConnectionId);
+    }
+
+    [Fact]
+    public void Unsupported_MONITOR_shows_why()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!) with
+        {
+            MonitorSupported = false,
+            MonitorSupportDetail = "COMMAND INFO MONITOR returned nil: MONITOR is renamed or disabled on this server.",
+        };
+        var cut = RenderPanel();
+        cut.WaitForAssertion(() => Assert.Contains("not available — COMMAND INFO MONITOR returned nil", cut.Find("[data-testid=monitor-support]").TextContent));
+    }
+
+    [Fact]
+    public async Task An_out_of_range_duration_asks_for_a_valid_one_without_a_request()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!);
+        var cut = RenderPanel(debounce: TimeSpan.FromMilliseconds(20));
+        cut.WaitForAssertion(() => Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")));
+        cut.Render(p => p.Add(x => x.DurationMs, 0));
+        Assert.Contains("between 1 s and 24 h", cut.Find("[data-testid=estimate-error]").TextContent);
+        await Task.Delay(100);
+        Assert.Empty(_preflight.EstimateCalls);
     }
 
     [Fact]
     public void The_snippet_and_its_copy_button_show_when_monitor_is_not_allowed()
     {
         _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!, hasMonitor: false, user: "capture-bot");
-        var module = _ctx.JSInterop.SetupModule("js/preflight.js");
+        var module = _ctx.JSInterop.SetupModule(AclSection.ModulePath);
         var copy = module.Setup<bool>("copyText", "ACL SETUSER capture-bot +monitor");
         copy.SetResult(true);
         var cut = RenderPanel();
@@ -70,6 +97,25 @@ public sealed class PreflightPanelTests : IAsyncLifetime
         cut.Find("[data-testid=copy-snippet]").Click();
         cut.WaitForAssertion(() => Assert.Contains("Copied", cut.Find("[data-testid=copy-snippet]").TextContent));
         Assert.Single(copy.Invocations);
+    }
+
+    [Fact]
+    public void Prerendering_does_not_run_a_pre_flight()
+    {
+        _ctx.SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+        var cut = RenderPanel();
+        Assert.Equal("loading", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state"));
+        Assert.Empty(_preflight.RunCalls);
+    }
+
+    [Fact]
+    public void A_clean_report_says_there_are_no_warnings()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!) with { WarningDetails = [], Notes = [] };
+        var cut = RenderPanel();
+        cut.WaitForAssertion(() => Assert.Equal("0", cut.Find("[data-testid=preflight-warnings]").GetAttribute("data-count")));
+        Assert.Contains("No warnings", cut.Find("[data-testid=preflight-warnings]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=preflight-warning]"));
     }
 
     [Fact]
@@ -130,10 +176,11 @@ public sealed class PreflightPanelTests : IAsyncLifetime
         Assert.True(first!.Token.IsCancellationRequested, "the older request was cancelled");
 
         // The newer answer lands first, then the stale one arrives late: the newer stays.
-        cut.InvokeAsync(() => second.Answer.SetResult(FakePreflightService.EstimateFor(600_000)));
+        await cut.InvokeAsync(() => second.Answer.SetResult(FakePreflightService.EstimateFor(600_000)));
         cut.WaitForAssertion(() => Assert.Contains("~60,000 lines", cut.Find("[data-testid=estimate-projection]").TextContent));
-        cut.InvokeAsync(() => first.Answer.SetResult(FakePreflightService.EstimateFor(60_000)));
-        cut.WaitForAssertion(() => Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")));
+        await cut.InvokeAsync(() => first.Answer.SetResult(FakePreflightService.EstimateFor(60_000)));
+        await Task.Delay(200); // room for a (wrong) render of the stale answer
+        Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state"));
         Assert.Contains("~60,000 lines", cut.Find("[data-testid=estimate-projection]").TextContent);
         Assert.DoesNotContain("~6,000 lines", cut.Markup);
     }
@@ -179,11 +226,11 @@ public sealed class PreflightPanelTests : IAsyncLifetime
     }
 
     [Fact]
-    public void A_new_connection_resets_the_panel_and_ignores_the_old_connections_answers()
+    public async Task A_new_connection_resets_the_panel_and_ignores_the_old_connections_answers()
     {
         var cut = RenderPanel(connectionId: "c1", durationMs: 600_000);
         var c1 = Assert.Single(_preflight.RunCalls);
-        cut.InvokeAsync(() => c1.Answer.SetResult(FakePreflightService.SampleReport("c1", user: "user-one")));
+        await cut.InvokeAsync(() => c1.Answer.SetResult(FakePreflightService.SampleReport("c1", user: "user-one")));
         cut.WaitForAssertion(() => Assert.Contains("user-one", cut.Find("[data-testid=acl-user]").TextContent));
         cut.Find("[data-testid=confirm-long]").Change(true);
         Assert.Single(cut.FindAll(".mud-checkbox-true"));
@@ -197,7 +244,18 @@ public sealed class PreflightPanelTests : IAsyncLifetime
 
         var c2 = _preflight.RunCalls.Last();
         Assert.Equal("c2", c2.Request.ConnectionId);
-        cut.InvokeAsync(() => c2.Answer.SetResult(FakePreflightService.SampleReport("c2", user: "user-two")));
-        cut.WaitForAssertion(() => Assert.Contains("user-two", cut.Find("[data-testid=acl-user]").TextContent));
+
+        // Switched again before c2 answered: c2's request is cancelled and its late answer ignored.
+        cut.Render(p => p.Add(x => x.ConnectionId, "c3"));
+        Assert.True(c2.Token.IsCancellationRequested);
+        var c3 = _preflight.RunCalls.Last();
+        Assert.Equal("c3", c3.Request.ConnectionId);
+        await cut.InvokeAsync(() => c2.Answer.SetResult(FakePreflightService.SampleReport("c2", user: "user-two")));
+        await Task.Delay(200);
+        Assert.Equal("loading", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state"));
+        Assert.DoesNotContain("user-two", cut.Markup);
+
+        await cut.InvokeAsync(() => c3.Answer.SetResult(FakePreflightService.SampleReport("c3", user: "user-three")));
+        cut.WaitForAssertion(() => Assert.Contains("user-three", cut.Find("[data-testid=acl-user]").TextContent));
     }
 }

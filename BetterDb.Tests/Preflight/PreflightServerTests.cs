@@ -126,6 +126,24 @@ public sealed class PreflightServerTests(PreflightServersFixture fx)
     }
 
     [Fact]
+    public async Task Configuration_hazards_are_read_from_the_server()
+    {
+        var report = await fx.Preflight.RunAsync(new PreflightRequest(fx.HazardsId));
+        Assert.True(report.ConfigChecked);
+        Assert.Equal("admin", report.Acl.User);
+        Assert.True(report.Acl.HasMonitor);
+        var codes = report.ConfigHazards.Select(h => h.Code).ToList();
+        Assert.Contains(ConfigHazards.DefaultUserOffWithAof, codes);
+        Assert.Contains(ConfigHazards.ClientEvictionEnabled, codes);
+        Assert.DoesNotContain(ConfigHazards.UnboundedMonitorBuffer, codes); // no maxmemory there
+        Assert.Contains(report.Warnings, w => w.Contains("maxmemory-clients is 10%"));
+
+        // The stock servers have none of these.
+        var main = await fx.Preflight.RunAsync(new PreflightRequest("default"));
+        Assert.Empty(main.ConfigHazards);
+    }
+
+    [Fact]
     public async Task A_renamed_MONITOR_is_unsupported_cached_and_forgotten_when_connections_change()
     {
         var report = await fx.Preflight.RunAsync(new PreflightRequest(fx.RenamedId));

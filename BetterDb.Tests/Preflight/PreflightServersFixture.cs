@@ -20,6 +20,9 @@ public sealed class PreflightServersFixture : IAsyncLifetime
     public RedisServer Main { get; private set; } = null!;
     public RedisServer Memory { get; private set; } = null!;
     public RedisServer Renamed { get; private set; } = null!;
+
+    /// <summary>AOF on, client eviction on, the default user off; the app connects as <c>admin</c>.</summary>
+    public RedisServer Hazards { get; private set; } = null!;
     public TestApp App { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     public ConnectionMultiplexer MainClient { get; private set; } = null!;
@@ -29,6 +32,7 @@ public sealed class PreflightServersFixture : IAsyncLifetime
     public string MemoryId { get; private set; } = "";
     public string RenamedId { get; private set; } = "";
     public string DeadId { get; private set; } = "";
+    public string HazardsId { get; private set; } = "";
     public int DeadPort { get; private set; }
 
     public PreflightService Preflight => App.Services.GetRequiredService<PreflightService>();
@@ -42,7 +46,10 @@ public sealed class PreflightServersFixture : IAsyncLifetime
         var main = RedisServer.StartAsync(lifetime);
         var memory = RedisServer.StartAsync(lifetime);
         var renamed = RedisServer.StartAsync(lifetime, "--rename-command", "MONITOR", "");
-        (Main, Memory, Renamed) = (await main, await memory, await renamed);
+        var hazards = RedisServer.StartAsync(lifetime, "--appendonly", "yes", "--maxmemory-clients", "10%");
+        (Main, Memory, Renamed, Hazards) = (await main, await memory, await renamed, await hazards);
+        await Expect(Hazards.CliAsync("ACL", "SETUSER", "admin", "on", ">admin-pw", "~*", "&*", "+@all"), "OK");
+        await Expect(Hazards.CliAsync("ACL", "SETUSER", "default", "off"), "OK"); // last: redis-cli connects as default
 
         await Expect(Main.CliAsync("ACL", "SETUSER", CaptureUser, "on", ">capture-pw", "~*", "&*", "+@all", "-monitor"), "OK");
         await Expect(Main.CliAsync("ACL", "SETUSER", TapperUser, "on", ">tapper-pw", "-@all", "+monitor"), "OK");
@@ -56,6 +63,7 @@ public sealed class PreflightServersFixture : IAsyncLifetime
         TapperUserId = (await Create("tapper user", Main.Port, TapperUser, "tapper-pw")).Id;
         MemoryId = (await Create("memory", Memory.Port)).Id;
         RenamedId = (await Create("renamed monitor", Renamed.Port)).Id;
+        HazardsId = (await Create("hazards", Hazards.Port, "admin", "admin-pw")).Id;
         DeadPort = RedisServer.FreePort(); // nothing listens there
         DeadId = (await Create("dead", DeadPort)).Id;
     }
@@ -74,7 +82,7 @@ public sealed class PreflightServersFixture : IAsyncLifetime
         Http?.Dispose();
         if (App is not null) await App.DisposeAsync();
         if (MainClient is not null) await MainClient.DisposeAsync();
-        foreach (var s in new[] { Main, Memory, Renamed })
+        foreach (var s in new[] { Main, Memory, Renamed, Hazards })
             if (s is not null) await s.DisposeAsync();
     }
 }

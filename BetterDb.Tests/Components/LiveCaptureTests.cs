@@ -1,0 +1,114 @@
+using BetterDb.Blazor.Components.Pages;
+using BetterDb.Core.Capture;
+using BetterDb.Testing;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace BetterDb.Tests.Components;
+
+/// <summary>Pages over a real capture of a real redis-server (started per test on a free port).</summary>
+public sealed class LiveCaptureTests : ComponentTestContext
+{
+    private RedisServer? _redis;
+
+    protected override string? DefaultConnection => _redis?.Url;
+
+    public override async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync(TimeSpan.FromMinutes(5));
+        await base.InitializeAsync();
+    }
+
+    [Fact]
+    public async Task A_second_start_on_a_busy_connection_says_so_and_links_the_running_capture()
+    {
+        var running = await Service<CaptureSessionService>().StartAsync(new StartCaptureRequest { ConnectionId = "default", DurationMs = 60_000 });
+
+        var cut = Ctx.Render(builder =>
+        {
+            builder.OpenComponent<MudPopoverProvider>(0);
+            builder.CloseComponent();
+            builder.OpenComponent<MudDialogProvider>(1);
+            builder.CloseComponent();
+            builder.OpenComponent<MonitorPage>(2);
+            builder.CloseComponent();
+        });
+        cut.WaitForAssertion(() => Assert.Equal("running", cut.Find($"[data-session-id='{running.Id}']").GetAttribute("data-status")));
+        cut.Find("[data-testid=start-session]").Click();
+        cut.WaitForElement("[data-testid=start-confirm]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("A capture is already running on this connection", cut.Find("[data-testid=start-error]").TextContent));
+        Assert.EndsWith($"monitor/sessions/{running.Id}", cut.Find("[data-testid=running-session-link]").GetAttribute("href"));
+        Assert.Single(await Service<CaptureSessionService>().ListAsync(new SessionQuery("default")));
+    }
+
+    [Fact]
+    public async Task The_session_page_tails_live_lines_then_flips_to_the_stored_view_when_stopped()
+    {
+        var sessions = Service<CaptureSessionService>();
+        var session = await sessions.StartAsync(new StartCaptureRequest { ConnectionId = "default", DurationMs = 60_000 });
+
+        var cut = Ctx.Render<SessionPage>(p => p.Add(s => s.Id, session.Id));
+        cut.WaitForAssertion(() => Assert.Equal("live", cut.Find("[data-testid=tail]").GetAttribute("data-mode")));
+        Assert.Equal("running", cut.Find("[data-testid=session-status]").TextContent.Trim());
+        Assert.NotNull(cut.Find("[data-testid=stop-session]"));
+
+        // MONITOR only shows commands issued after it started: retry until the line shows.
+        await WaitUntilAsync(async () =>
+        {
+            await _redis!.CliAsync("SET", "ui-key", "ui-value");
+            await Task.Delay(300);
+            return cut.FindAll("[data-testid=tail-line]").Any(l => l.TextContent.Contains("ui-key") && l.TextContent.Contains("ui-value"));
+        });
+        var line = cut.FindAll("[data-testid=tail-line]").First(l => l.TextContent.Contains("ui-key"));
+        Assert.Equal("SET", line.QuerySelector(".t-cmd")!.TextContent);
+        cut.WaitForAssertion(() => Assert.True(long.Parse(cut.Find("[data-testid=line-count]").TextContent) >= 1), TimeSpan.FromSeconds(5));
+
+        cut.Find("[data-testid=stop-session]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("stored", cut.Find("[data-testid=tail]").GetAttribute("data-mode")), TimeSpan.FromSeconds(10));
+        Assert.Equal("completed", cut.Find("[data-testid=session-status]").TextContent.Trim());
+        Assert.Equal("manual_stop", cut.Find("[data-testid=termination-reason]").TextContent.Trim());
+        Assert.Empty(cut.FindAll("[data-testid=stop-session]"));
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=tail-line]"), l => l.TextContent.Contains("ui-key")));
+        // The page's viewer went away with the live view; the capture kept every line.
+        Assert.Null(sessions.GetLiveTail(session.Id));
+    }
+
+    [Fact]
+    public async Task Closing_the_page_releases_its_viewer_and_leaves_the_capture_running()
+    {
+        var sessions = Service<CaptureSessionService>();
+        var session = await sessions.StartAsync(new StartCaptureRequest { ConnectionId = "default", DurationMs = 60_000 });
+        var tail = sessions.GetLiveTail(session.Id)!;
+
+        var cut = Ctx.Render<SessionPage>(p => p.Add(s => s.Id, session.Id));
+        cut.WaitForAssertion(() => Assert.Equal(1, tail.ViewerCount));
+        Ctx.Render<SessionPage>(p => p.Add(s => s.Id, session.Id)); // a second viewer of the same capture
+        cut.WaitForAssertion(() => Assert.Equal(2, tail.ViewerCount));
+
+        await Ctx.Renderer.Dispatcher.InvokeAsync(() => Ctx.DisposeComponentsAsync());
+
+        Assert.Equal(0, tail.ViewerCount);
+        Assert.True((await sessions.GetAsync(session.Id))!.IsRunning);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, int timeoutMs = 10_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met");
+            await Task.Delay(50);
+        }
+    }
+
+    public override async Task DisposeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await Service<CaptureSessionService>().ShutdownAsync(cts.Token);
+        await base.DisposeAsync();
+        if (_redis is not null) await _redis.DisposeAsync();
+    }
+}
