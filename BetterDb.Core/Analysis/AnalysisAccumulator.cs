@@ -89,6 +89,7 @@ public sealed class AnalysisAccumulator
     /// <summary>One line, as if it were the next chunk.</summary>
     public void Add(ReadOnlySpan<byte> raw) => AddChunk(raw, null, sequential: true, 0);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddChunk(ReadOnlySpan<byte> chunk, LineFilter? filter, bool sequential, long nextTsMicros)
     {
         if (filter is { IsEmpty: true }) filter = null;
@@ -158,6 +159,7 @@ public sealed class AnalysisAccumulator
     }
 
     /// <summary>Counts one selected line; returns its command's index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Count(ReadOnlySpan<byte> chunk, in MonitorLineView view, KeySpecTable keySpecs)
     {
         _lines++;
@@ -181,6 +183,7 @@ public sealed class AnalysisAccumulator
         return command;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int CountCommand(ReadOnlySpan<byte> escaped)
     {
         Span<byte> upper = stackalloc byte[64];
@@ -202,7 +205,9 @@ public sealed class AnalysisAccumulator
     {
         if (gap < 0) gap = 0; // a clock step back
         _gaps[command].Add(gap);
-        if (_slowest.Count == TopN && gap <= _slowest[^1].GapUs) return;
+        // A tie with the last entry may still belong before it (same millisecond): only a sure loser is skipped,
+        // so every worker keeps its exact top N and the merged list equals a single pass.
+        if (_slowest.Count == TopN && (gap < _slowest[^1].GapUs || (gap == _slowest[^1].GapUs && ts / 1000 > _slowest[^1].Ts))) return;
         MonitorLineParser.TryParse(raw, out var view);
         var call = new SlowCall(ts / 1000, Encoding.ASCII.GetString(view.TimestampText), Encoding.UTF8.GetString(_commands.ItemAt(command)),
             Encoding.UTF8.GetString(view.Addr), gap, Shorten(raw));
@@ -227,6 +232,7 @@ public sealed class AnalysisAccumulator
         return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CountKeysAndArguments(ReadOnlySpan<byte> chunk, in MonitorLineView view, int command, KeySpecTable keySpecs)
     {
         // Keys are counted by their escaped bytes (escaping is one-to-one) and decoded only for the report.
@@ -260,6 +266,7 @@ public sealed class AnalysisAccumulator
 
         // Largest arguments: the escaped text of all arguments bounds each real one, so most lines skip this.
         if (_largest.Count == TopN && view.ArgsText.Length <= _largest[^1].Bytes) return;
+        var ms = view.TimestampMicros / 1000;
         var args = view.EnumerateArgs();
         var index = -1;
         while (args.MoveNext())
@@ -267,9 +274,9 @@ public sealed class AnalysisAccumulator
             index++;
             if (index == 0) continue;
             var escaped = args.Current;
-            if (_largest.Count == TopN && escaped.Length <= _largest[^1].Bytes) continue;
+            if (SurelyNotLargest(escaped.Length, ms)) continue;
             long size = escaped.IndexOf((byte)'\\') < 0 ? escaped.Length : SdsRepr.Unescape(escaped).Length;
-            if (_largest.Count == TopN && size <= _largest[^1].Bytes) continue;
+            if (SurelyNotLargest(size, ms)) continue;
             string? firstKey = null;
             if (keyCount > 0)
             {
@@ -280,6 +287,14 @@ public sealed class AnalysisAccumulator
                 firstKey, Encoding.UTF8.GetString(view.Addr), index, size);
             InsertSorted(_largest, arg, LargestFirst);
         }
+    }
+
+    /// <summary>Whether an argument of this size (or at most this size), seen at <paramref name="ms"/>, cannot enter the top N.</summary>
+    private bool SurelyNotLargest(long size, long ms)
+    {
+        if (_largest.Count < TopN) return false;
+        var last = _largest[^1];
+        return size < last.Bytes || (size == last.Bytes && ms > last.Ts); // a tie in the same ms is decided in full
     }
 
     private void FlushKeys(ReadOnlySpan<byte> chunk)

@@ -13,13 +13,16 @@ namespace BetterDb.Core.Analysis;
 /// </summary>
 /// <remarks>
 /// Laid out for a table far larger than the CPU caches (a capture's keys): the bucket array holds each
-/// entry's hash beside its index, so a probe touches no entry that cannot match, and an entry (one 64-byte
-/// slot) holds items of up to 32 bytes itself, so a hit costs two memory reads, not three.
-/// At capacity a table takes about 64 bytes per item plus the bytes of items longer than 32.
+/// entry's hash beside its index, so a probe touches no entry that cannot match, and an entry (48 bytes)
+/// holds items of up to 28 bytes itself, so a hit costs two memory reads, not three. Entries live in
+/// fixed blocks, so growing never copies the table or leaves a large garbage array behind.
+/// A table takes about 48 + 16 bytes per item, plus the bytes of items longer than 28.
 /// </remarks>
 internal sealed class HeavyHitters
 {
-    private const int InlineBytes = 32;
+    private const int InlineBytes = 28;
+    private const int BlockShift = 14;
+    private const int BlockSize = 1 << BlockShift; // entries per block
 
     [InlineArray(InlineBytes)]
     private struct InlineItem
@@ -30,7 +33,6 @@ internal sealed class HeavyHitters
     private struct Entry
     {
         public long Count;
-        public long Error;
         public int Offset; // into the arena, for items longer than InlineBytes
         public int Length;
         public int Hash;
@@ -39,7 +41,7 @@ internal sealed class HeavyHitters
 
     private byte[] _arena = [];
     private int _arenaUsed;
-    private Entry[] _entries = new Entry[64];
+    private Entry[][] _blocks = [new Entry[64]]; // the first block grows to BlockSize, then more blocks follow
     private int _count;
     private ulong[] _buckets = new ulong[128]; // hash << 32 | entry index + 1; 0 = empty
 
@@ -57,13 +59,14 @@ internal sealed class HeavyHitters
     public void Add(ReadOnlySpan<byte> item, long n = 1) => AddAndIndex(item, n);
 
     /// <summary>Counts <paramref name="item"/> and returns its entry index, stable until the next prune.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int AddAndIndex(ReadOnlySpan<byte> item, long n = 1)
     {
         var hash = Hash(item);
         var index = Find(item, hash);
         if (index >= 0)
         {
-            _entries[index].Count += n;
+            At(index).Count += n;
             return index;
         }
         if (_count == Capacity)
@@ -71,7 +74,7 @@ internal sealed class HeavyHitters
             Prune();
             return AddAndIndex(item, n);
         }
-        Insert(item, hash, n + MaxError, MaxError);
+        Insert(item, hash, n + MaxError);
         return _count - 1;
     }
 
@@ -80,6 +83,7 @@ internal sealed class HeavyHitters
     /// them one by one, but the table's memory is asked for ahead (prefetched) for the whole batch, so a
     /// table larger than the CPU caches costs one memory wait per batch instead of two per item.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe void AddMany(ReadOnlySpan<byte> source, ReadOnlySpan<Range> items)
     {
         const int Batch = 64;
@@ -101,15 +105,15 @@ internal sealed class HeavyHitters
                 for (var i = 0; i < batch.Length; i++)
                 {
                     var slot = buckets[hashes[i] & mask];
-                    if (slot != 0 && (int)(slot >> 32) == hashes[i] && (int)(uint)slot - 1 < _entries.Length)
-                        Sse.Prefetch0(Unsafe.AsPointer(ref _entries[(int)(uint)slot - 1]));
+                    if (slot != 0 && (int)(slot >> 32) == hashes[i] && (int)(uint)slot - 1 < _count)
+                        Sse.Prefetch0(Unsafe.AsPointer(ref At((int)(uint)slot - 1)));
                 }
             }
             for (var i = 0; i < batch.Length; i++)
             {
                 var item = source[batch[i]];
                 var index = Find(item, hashes[i]);
-                if (index >= 0) _entries[index].Count++;
+                if (index >= 0) At(index).Count++;
                 else AddAndIndex(item);
             }
         }
@@ -119,12 +123,15 @@ internal sealed class HeavyHitters
     public int IndexOf(ReadOnlySpan<byte> item) => Find(item, Hash(item));
 
     /// <summary>Adds <paramref name="n"/> to the entry at <paramref name="index"/>.</summary>
-    public void AddAt(int index, long n = 1) => _entries[index].Count += n;
+    public void AddAt(int index, long n = 1) => At(index).Count += n;
 
-    public ReadOnlySpan<byte> ItemAt(int index) => Item(ref _entries[index]);
+    public ReadOnlySpan<byte> ItemAt(int index) => Item(ref At(index));
 
-    public long CountAt(int index) => _entries[index].Count;
+    public long CountAt(int index) => At(index).Count;
 
+    private ref Entry At(int index) => ref _blocks[index >> BlockShift][index & (BlockSize - 1)];
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Find(ReadOnlySpan<byte> item, int hash)
     {
         var buckets = _buckets;
@@ -137,7 +144,7 @@ internal sealed class HeavyHitters
             if ((int)(slot >> 32) == hash)
             {
                 var index = (int)(uint)slot - 1;
-                ref var e = ref _entries[index];
+                ref var e = ref At(index);
                 if (e.Length == item.Length && Item(ref e).SequenceEqual(item)) return index;
             }
             b = (b + 1) & mask;
@@ -147,11 +154,15 @@ internal sealed class HeavyHitters
     private ReadOnlySpan<byte> Item(ref Entry e) =>
         e.Length <= InlineBytes ? ((ReadOnlySpan<byte>)e.Head)[..e.Length] : _arena.AsSpan(e.Offset, e.Length);
 
-    private void Insert(ReadOnlySpan<byte> item, int hash, long count, long error)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Insert(ReadOnlySpan<byte> item, int hash, long count)
     {
-        if (_count == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
-        ref var e = ref _entries[_count];
-        e = new Entry { Count = count, Error = error, Length = item.Length, Hash = hash };
+        var block = _count >> BlockShift;
+        if (block == _blocks.Length) Array.Resize(ref _blocks, _blocks.Length * 2);
+        if (_blocks[block] is null) _blocks[block] = new Entry[BlockSize];
+        else if ((_count & (BlockSize - 1)) == _blocks[block].Length) Array.Resize(ref _blocks[block], Math.Min(BlockSize, _blocks[block].Length * 4));
+        ref var e = ref At(_count);
+        e = new Entry { Count = count, Length = item.Length, Hash = hash };
         Store(ref e, item);
         _count++;
         if (_count * 2 > _buckets.Length) Rehash(_buckets.Length * 2);
@@ -175,12 +186,13 @@ internal sealed class HeavyHitters
     private void Place(int index)
     {
         var mask = _buckets.Length - 1;
-        var hash = _entries[index].Hash;
+        var hash = At(index).Hash;
         var b = hash & mask;
         while (_buckets[b] != 0) b = (b + 1) & mask;
         _buckets[b] = ((ulong)(uint)hash << 32) | (uint)(index + 1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Rehash(int size)
     {
         _buckets = new ulong[size];
@@ -191,7 +203,7 @@ internal sealed class HeavyHitters
     private void Prune()
     {
         var counts = new long[_count];
-        for (var i = 0; i < _count; i++) counts[i] = _entries[i].Count;
+        for (var i = 0; i < _count; i++) counts[i] = At(i).Count;
         Array.Sort(counts);
         var threshold = counts[_count / 2];
         MaxError = Math.Max(MaxError, threshold);
@@ -201,7 +213,7 @@ internal sealed class HeavyHitters
         var kept = 0;
         for (var i = 0; i < _count; i++)
         {
-            var e = _entries[i];
+            var e = At(i);
             if (e.Count <= threshold) continue;
             if (e.Length > InlineBytes)
             {
@@ -209,17 +221,18 @@ internal sealed class HeavyHitters
                 e.Offset = _arenaUsed;
                 _arenaUsed += e.Length;
             }
-            _entries[kept++] = e;
+            At(kept++) = e;
         }
         _count = kept;
         Rehash(_buckets.Length);
     }
 
     /// <summary>Adds everything another counter saw (parallel workers merge into one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Merge(HeavyHitters other)
     {
         for (var i = 0; i < other._count; i++)
-            Add(other.ItemAt(i), other._entries[i].Count);
+            Add(other.ItemAt(i), other.CountAt(i));
         MaxError += other.MaxError;
     }
 
@@ -227,10 +240,10 @@ internal sealed class HeavyHitters
     public IReadOnlyList<(byte[] Item, long Count)> Top(int n)
     {
         var order = Enumerable.Range(0, _count)
-            .OrderByDescending(i => _entries[i].Count)
+            .OrderByDescending(CountAt)
             .ThenBy(i => i, Comparer<int>.Create((a, b) => ItemAt(a).SequenceCompareTo(ItemAt(b))))
             .Take(n);
-        return order.Select(i => (ItemAt(i).ToArray(), _entries[i].Count)).ToList();
+        return order.Select(i => (ItemAt(i).ToArray(), CountAt(i))).ToList();
     }
 
     private static int Hash(ReadOnlySpan<byte> item)

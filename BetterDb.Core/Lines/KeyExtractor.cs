@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace BetterDb.Core.Lines;
@@ -158,6 +159,7 @@ public static class KeyExtractor
     /// escaped, without quotes) and returns how many keys the line has: when that is more than
     /// <paramref name="keys"/> holds, only the first ones are written. Allocates nothing for up to 32 arguments.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int KeyRanges(in MonitorLineView view, Span<Range> keys)
     {
         int argCount = view.ArgCount - 1; // the command is not an argument
@@ -192,6 +194,7 @@ public static class KeyExtractor
     private static KeySpec SpecFor(string command) =>
         Specs.TryGetValue(command, out KeySpec spec) ? spec : FirstArg;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static KeySpec SpecFor(ReadOnlySpan<byte> command)
     {
         Span<char> chars = stackalloc char[MaxCommandName];
@@ -223,6 +226,7 @@ public static class KeyExtractor
     }
 
     /// <summary>The one interpreter for every <see cref="KeySpec"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Extract<TArgs>(KeySpec spec, ref TArgs args) where TArgs : IKeyArgs, allows ref struct
     {
         int count = args.Count;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using BetterDb.Core.Configuration;
 
@@ -96,11 +97,36 @@ public sealed class LineFilter
     public bool Matches(ReadOnlySpan<byte> raw) => Matches(raw, _keySpecs);
 
     /// <summary>Does this raw line pass, finding keys with <paramref name="keySpecs"/> (null: the built-in table)?</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Matches(ReadOnlySpan<byte> raw, KeySpecTable? keySpecs)
     {
         if (_text is not null && raw.IndexOf(_text) < 0) return false;
         if (!NeedsParse) return true;
+        if (QuickReject(raw)) return false;
         return MonitorLineParser.TryParse(raw, out var view) && MatchesParsed(view, keySpecs);
+    }
+
+    /// <summary>
+    /// Rejects, without validating the whole line, one whose timestamp or verb already fails the filter: the
+    /// timestamp leads the line and the verb is the first quoted argument after the first <c>] "</c>, which is
+    /// exactly where the parser finds them. Only ever rejects, so a malformed line still never matches.
+    /// </summary>
+    private bool QuickReject(ReadOnlySpan<byte> raw)
+    {
+        if ((AfterTs is not null || BeforeTs is not null) && MonitorLineParser.TryReadTimestamp(raw, out var micros))
+        {
+            var ms = micros / 1000;
+            if (ms < AfterTs || ms > BeforeTs) return true;
+        }
+        if (_commands is null) return false;
+        var header = raw.IndexOf("] \""u8);
+        if (header < 0) return true; // no argument list: malformed
+        var verb = raw[(header + 3)..];
+        var end = verb.IndexOf((byte)'"');
+        if (end < 0) return true;
+        verb = verb[..end];
+        // An escaped quote would end the verb early: leave such a line to the parser.
+        return verb.IndexOf((byte)'\\') < 0 && !MatchesCommand(verb);
     }
 
     /// <summary>Does this line pass, given both its raw bytes and its parsed view (parse once, filter and count)?</summary>
@@ -138,6 +164,7 @@ public sealed class LineFilter
         return buffer[..pos].IndexOf(_text) >= 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MatchesParsed(in MonitorLineView view, KeySpecTable? keySpecs)
     {
         if (Db is { } db && view.Db != db) return false;

@@ -28,6 +28,9 @@ public abstract class ComponentTestContext : IAsyncLifetime
 
     protected BunitContext Ctx { get; }
 
+    /// <summary>Waits are generous: the suite runs in parallel on two cores next to real servers.</summary>
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
     /// <summary>The configured <c>default</c> connection; a closed loopback port unless a test needs a real server.</summary>
     protected virtual string? DefaultConnection => "redis://127.0.0.1:1";
 

@@ -2,6 +2,7 @@ using BetterDb.Blazor.Components.Pages;
 using BetterDb.Core.Capture;
 using BetterDb.Testing;
 using Bunit;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -34,11 +35,11 @@ public sealed class LiveCaptureTests : ComponentTestContext
             builder.OpenComponent<MonitorPage>(2);
             builder.CloseComponent();
         });
-        cut.WaitForAssertion(() => Assert.Equal("running", cut.Find($"[data-session-id='{running.Id}']").GetAttribute("data-status")));
-        cut.Find("[data-testid=start-session]").Click();
-        cut.WaitForElement("[data-testid=start-confirm]").Click();
+        await cut.WaitForAssertionAsync(() => Assert.Equal("running", cut.Find($"[data-session-id='{running.Id}']").GetAttribute("data-status")), Patience);
+        await cut.Find("[data-testid=start-session]").ClickAsync(new MouseEventArgs());
+        await (await cut.WaitForElementAsync("[data-testid=start-confirm]", Patience)).ClickAsync(new MouseEventArgs());
 
-        cut.WaitForAssertion(() => Assert.Contains("A capture is already running on this connection", cut.Find("[data-testid=start-error]").TextContent));
+        await cut.WaitForAssertionAsync(() => Assert.Contains("A capture is already running on this connection", cut.Find("[data-testid=start-error]").TextContent), Patience);
         Assert.EndsWith($"monitor/sessions/{running.Id}", cut.Find("[data-testid=running-session-link]").GetAttribute("href"));
         Assert.Single(await Service<CaptureSessionService>().ListAsync(new SessionQuery("default")));
     }
@@ -50,7 +51,7 @@ public sealed class LiveCaptureTests : ComponentTestContext
         var session = await sessions.StartAsync(new StartCaptureRequest { ConnectionId = "default", DurationMs = 60_000 });
 
         var cut = Ctx.Render<SessionPage>(p => p.Add(s => s.Id, session.Id));
-        cut.WaitForAssertion(() => Assert.Equal("live", cut.Find("[data-testid=tail]").GetAttribute("data-mode")));
+        await cut.WaitForAssertionAsync(() => Assert.Equal("live", cut.Find("[data-testid=tail]").GetAttribute("data-mode")), Patience);
         Assert.Equal("running", cut.Find("[data-testid=session-status]").TextContent.Trim());
         Assert.NotNull(cut.Find("[data-testid=stop-session]"));
 
@@ -63,15 +64,15 @@ public sealed class LiveCaptureTests : ComponentTestContext
         });
         var line = cut.FindAll("[data-testid=tail-line]").First(l => l.TextContent.Contains("ui-key"));
         Assert.Equal("SET", line.QuerySelector(".t-cmd")!.TextContent);
-        cut.WaitForAssertion(() => Assert.True(long.Parse(cut.Find("[data-testid=line-count]").TextContent) >= 1), TimeSpan.FromSeconds(5));
+        await cut.WaitForAssertionAsync(() => Assert.True(long.Parse(cut.Find("[data-testid=line-count]").TextContent) >= 1), Patience);
 
-        cut.Find("[data-testid=stop-session]").Click();
+        await cut.Find("[data-testid=stop-session]").ClickAsync(new MouseEventArgs());
 
-        cut.WaitForAssertion(() => Assert.Equal("stored", cut.Find("[data-testid=tail]").GetAttribute("data-mode")), TimeSpan.FromSeconds(10));
+        await cut.WaitForAssertionAsync(() => Assert.Equal("stored", cut.Find("[data-testid=tail]").GetAttribute("data-mode")), Patience);
         Assert.Equal("completed", cut.Find("[data-testid=session-status]").TextContent.Trim());
         Assert.Equal("manual_stop", cut.Find("[data-testid=termination-reason]").TextContent.Trim());
         Assert.Empty(cut.FindAll("[data-testid=stop-session]"));
-        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=tail-line]"), l => l.TextContent.Contains("ui-key")));
+        await cut.WaitForAssertionAsync(() => Assert.Contains(cut.FindAll("[data-testid=tail-line]"), l => l.TextContent.Contains("ui-key")), Patience);
         // The page's viewer went away with the live view; the capture kept every line.
         Assert.Null(sessions.GetLiveTail(session.Id));
     }
@@ -84,9 +85,9 @@ public sealed class LiveCaptureTests : ComponentTestContext
         var tail = sessions.GetLiveTail(session.Id)!;
 
         var cut = Ctx.Render<SessionPage>(p => p.Add(s => s.Id, session.Id));
-        cut.WaitForAssertion(() => Assert.Equal(1, tail.ViewerCount));
+        await cut.WaitForAssertionAsync(() => Assert.Equal(1, tail.ViewerCount), Patience);
         Ctx.Render<SessionPage>(p => p.Add(s => s.Id, session.Id)); // a second viewer of the same capture
-        cut.WaitForAssertion(() => Assert.Equal(2, tail.ViewerCount));
+        await cut.WaitForAssertionAsync(() => Assert.Equal(2, tail.ViewerCount), Patience);
 
         await Ctx.Renderer.Dispatcher.InvokeAsync(() => Ctx.DisposeComponentsAsync());
 

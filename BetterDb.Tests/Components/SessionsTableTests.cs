@@ -3,6 +3,7 @@ using BetterDb.Blazor.Components.Pages;
 using BetterDb.Blazor.Components.Sessions;
 using BetterDb.Core.Capture;
 using Bunit;
+using Microsoft.AspNetCore.Components.Web;
 using Bunit.TestDoubles;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,7 +30,7 @@ public sealed class SessionsTableTests : ComponentTestContext
     };
 
     [Fact]
-    public void Rows_show_status_counts_human_bytes_and_the_reason()
+    public async Task Rows_show_status_counts_human_bytes_and_the_reason()
     {
         var start = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
         var items = new[]
@@ -69,7 +70,7 @@ public sealed class SessionsTableTests : ComponentTestContext
     }
 
     [Fact]
-    public void Clicking_a_row_reports_that_session()
+    public async Task Clicking_a_row_reports_that_session()
     {
         CaptureSession? opened = null;
         var items = new[] { Session("first", SessionStatus.Completed), Session("second", SessionStatus.Skipped) };
@@ -77,13 +78,13 @@ public sealed class SessionsTableTests : ComponentTestContext
             .Add(t => t.Items, items)
             .Add(t => t.OnOpen, (CaptureSession s) => opened = s));
 
-        cut.Find("[data-session-id=second]").Click();
+        await cut.Find("[data-session-id=second]").ClickAsync(new MouseEventArgs());
 
         Assert.Equal("second", opened?.Id);
     }
 
     [Fact]
-    public void An_empty_list_says_so()
+    public async Task An_empty_list_says_so()
     {
         var cut = Ctx.Render<SessionsTable>(p => p.Add(t => t.Items, Array.Empty<CaptureSession>()));
 
@@ -98,18 +99,18 @@ public sealed class SessionsTableTests : ComponentTestContext
         var other = await ImportAsync(null, lines: 1); // not on this connection
 
         var cut = RenderMonitorPage();
-        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=session-row]")));
+        await cut.WaitForAssertionAsync(() => Assert.Single(cut.FindAll("[data-testid=session-row]")), Patience);
         var row = cut.Find("[data-testid=session-row]");
         Assert.Equal(first.Id, row.GetAttribute("data-session-id"));
         Assert.Equal("completed", row.GetAttribute("data-status"));
         Assert.Empty(cut.FindAll($"[data-session-id='{other.Id}']"));
 
         var second = await ImportAsync("default", lines: 2);
-        cut.WaitForAssertion(() => Assert.Equal(
+        await cut.WaitForAssertionAsync(() => Assert.Equal(
             [second.Id, first.Id],
-            cut.FindAll("[data-testid=session-row]").Select(r => r.GetAttribute("data-session-id"))));
+            cut.FindAll("[data-testid=session-row]").Select(r => r.GetAttribute("data-session-id"))), Patience);
 
-        cut.Find($"[data-session-id='{first.Id}']").Click();
+        await cut.Find($"[data-session-id='{first.Id}']").ClickAsync(new MouseEventArgs());
         var navigation = Ctx.Services.GetRequiredService<BunitNavigationManager>();
         Assert.EndsWith($"/monitor/sessions/{first.Id}", navigation.Uri);
     }

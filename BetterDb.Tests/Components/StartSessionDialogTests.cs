@@ -2,6 +2,7 @@ using BetterDb.Blazor.Components.Pages;
 using BetterDb.Blazor.Components.Sessions;
 using BetterDb.Core.Capture;
 using Bunit;
+using Microsoft.AspNetCore.Components.Web;
 using Bunit.TestDoubles;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,10 +14,10 @@ namespace BetterDb.Tests.Components;
 public sealed class StartSessionDialogTests : ComponentTestContext
 {
     [Fact]
-    public void The_dialog_offers_duration_with_unit_requested_by_and_both_caps()
+    public async Task The_dialog_offers_duration_with_unit_requested_by_and_both_caps()
     {
         var cut = RenderMonitorPage();
-        OpenDialog(cut);
+        await OpenDialog(cut);
 
         Assert.Equal("30", cut.Find("[data-testid=duration-value]").GetAttribute("value"));
         Assert.Contains("seconds", cut.Find("[data-testid=duration-unit]").TextContent + cut.Find("[data-testid=duration-unit]").GetAttribute("value"));
@@ -31,27 +32,27 @@ public sealed class StartSessionDialogTests : ComponentTestContext
     public async Task An_out_of_range_duration_is_shown_on_the_duration_field_and_nothing_starts()
     {
         var cut = RenderMonitorPage();
-        OpenDialog(cut);
+        await OpenDialog(cut);
 
-        cut.Find("[data-testid=duration-value]").Input("90000"); // 25 h of seconds: over the 24 h the core allows
-        cut.Find("[data-testid=start-confirm]").Click();
+        await cut.Find("[data-testid=duration-value]").InputAsync("90000"); // 25 h of seconds: over the 24 h the core allows
+        await cut.Find("[data-testid=start-confirm]").ClickAsync(new MouseEventArgs());
 
-        cut.WaitForAssertion(() => Assert.Contains("durationMs must be between", FieldError(cut, "duration-value")));
+        await cut.WaitForAssertionAsync(() => Assert.Contains("durationMs must be between", FieldError(cut, "duration-value")), Patience);
         Assert.Null(FieldError(cut, "byte-cap"));
         Assert.NotEmpty(cut.FindAll("[data-testid=start-confirm]")); // still open
         Assert.Empty(await Service<CaptureSessionService>().ListAsync(new SessionQuery("default")));
     }
 
     [Fact]
-    public void A_bad_byte_cap_is_shown_on_the_byte_cap_field()
+    public async Task A_bad_byte_cap_is_shown_on_the_byte_cap_field()
     {
         var cut = RenderMonitorPage();
-        OpenDialog(cut);
+        await OpenDialog(cut);
 
-        cut.Find("[data-testid=byte-cap]").Input("-5");
-        cut.Find("[data-testid=start-confirm]").Click();
+        await cut.Find("[data-testid=byte-cap]").InputAsync("-5");
+        await cut.Find("[data-testid=start-confirm]").ClickAsync(new MouseEventArgs());
 
-        cut.WaitForAssertion(() => Assert.Contains("byteCap must be a positive number", FieldError(cut, "byte-cap")));
+        await cut.WaitForAssertionAsync(() => Assert.Contains("byteCap must be a positive number", FieldError(cut, "byte-cap")), Patience);
         Assert.Null(FieldError(cut, "duration-value"));
     }
 
@@ -59,19 +60,19 @@ public sealed class StartSessionDialogTests : ComponentTestContext
     public async Task Starting_uses_the_chosen_unit_and_caps_then_opens_the_new_session()
     {
         var cut = RenderMonitorPage();
-        OpenDialog(cut);
+        await OpenDialog(cut);
 
-        cut.Find("[data-testid=duration-value]").Input("2");
-        cut.Find("[data-testid=duration-unit]").Closest(".mud-input-control")!.MouseDown(); // MudSelect opens on mousedown
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=duration-unit-option]")));
-        cut.FindAll("[data-testid=duration-unit-option]").Single(o => o.TextContent.Contains("minutes")).Click();
-        cut.Find("[data-testid=requested-by]").Input("alice");
-        cut.Find("[data-testid=byte-cap]").Input("4096");
-        cut.Find("[data-testid=line-cap]").Input("100");
-        cut.Find("[data-testid=start-confirm]").Click();
+        await cut.Find("[data-testid=duration-value]").InputAsync("2");
+        await cut.Find("[data-testid=duration-unit]").Closest(".mud-input-control")!.MouseDownAsync(new MouseEventArgs()); // MudSelect opens on mousedown
+        await cut.WaitForAssertionAsync(() => Assert.NotEmpty(cut.FindAll("[data-testid=duration-unit-option]")), Patience);
+        await cut.FindAll("[data-testid=duration-unit-option]").Single(o => o.TextContent.Contains("minutes")).ClickAsync(new MouseEventArgs());
+        await cut.Find("[data-testid=requested-by]").InputAsync("alice");
+        await cut.Find("[data-testid=byte-cap]").InputAsync("4096");
+        await cut.Find("[data-testid=line-cap]").InputAsync("100");
+        await cut.Find("[data-testid=start-confirm]").ClickAsync(new MouseEventArgs());
 
         var navigation = Ctx.Services.GetRequiredService<BunitNavigationManager>();
-        cut.WaitForAssertion(() => Assert.Contains("/monitor/sessions/", navigation.Uri));
+        await cut.WaitForAssertionAsync(() => Assert.Contains("/monitor/sessions/", navigation.Uri), Patience);
         var id = navigation.Uri[(navigation.Uri.LastIndexOf('/') + 1)..];
         var session = await Service<CaptureSessionService>().GetAsync(id);
         Assert.NotNull(session);
@@ -90,9 +91,9 @@ public sealed class StartSessionDialogTests : ComponentTestContext
         await cut.InvokeAsync(() => dialogs.ShowAsync<StartSessionDialog>("Start",
             new DialogParameters<StartSessionDialog> { { d => d.ConnectionId, "gone" } }));
 
-        cut.WaitForElement("[data-testid=start-confirm]").Click();
+        await (await cut.WaitForElementAsync("[data-testid=start-confirm]", Patience)).ClickAsync(new MouseEventArgs());
 
-        cut.WaitForAssertion(() => Assert.Contains("No connection 'gone'", cut.Find("[data-testid=start-error]").TextContent));
+        await cut.WaitForAssertionAsync(() => Assert.Contains("No connection 'gone'", cut.Find("[data-testid=start-error]").TextContent), Patience);
         Assert.Empty(cut.FindAll("[data-testid=running-session-link]"));
     }
 
@@ -114,10 +115,10 @@ public sealed class StartSessionDialogTests : ComponentTestContext
         builder.CloseComponent();
     });
 
-    private static void OpenDialog(IRenderedComponent<IComponent> cut)
+    private static async Task OpenDialog(IRenderedComponent<IComponent> cut)
     {
-        cut.WaitForElement("[data-testid=start-session]").Click();
-        cut.WaitForElement("[data-testid=start-confirm]");
+        await (await cut.WaitForElementAsync("[data-testid=start-session]", Patience)).ClickAsync(new MouseEventArgs());
+        await cut.WaitForElementAsync("[data-testid=start-confirm]", Patience);
     }
 
     /// <summary>The error text MudBlazor shows under the field with <paramref name="testId"/>, or null.</summary>

@@ -1,0 +1,99 @@
+using System.Globalization;
+using BetterDb.Core.Configuration;
+using BetterDb.Core.Lines;
+
+namespace BetterDb.Blazor.Components.Query;
+
+/// <summary>
+/// What the filter bar's fields hold, as typed, and the way to and from a <see cref="LineFilter"/>.
+/// Validation is the core's (<see cref="LineFilter.Parse"/>), so the UI and the HTTP API accept and
+/// refuse the same things with the same messages; only the time window is converted here:
+/// the browser's <c>datetime-local</c> text, read in the user's time zone, becomes epoch milliseconds.
+/// </summary>
+public sealed class FilterForm
+{
+    /// <summary>Field names as <see cref="InvalidInputException.Field"/> spells them.</summary>
+    public const string CommandField = "command", ClientField = "client", KeyField = "key", DbField = "db",
+        AfterField = "afterTs", BeforeField = "beforeTs", TextField = "text";
+
+    private static readonly string[] LocalFormats =
+        ["yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm:ss.f", "yyyy-MM-ddTHH:mm:ss.ff", "yyyy-MM-ddTHH:mm:ss.fff"];
+
+    public string? Command { get; set; }
+    public string? Client { get; set; }
+    public string? Key { get; set; }
+    public string? Db { get; set; }
+    /// <summary>Local date and time as an <c>&lt;input type="datetime-local"&gt;</c> gives it.</summary>
+    public string? After { get; set; }
+    public string? Before { get; set; }
+    public string? Text { get; set; }
+
+    public bool IsBlank => new[] { Command, Client, Key, Db, After, Before, Text }.All(string.IsNullOrWhiteSpace);
+
+    /// <summary>The filter these fields describe; a bad value throws <see cref="InvalidInputException"/> naming its field.</summary>
+    public LineFilter ToFilter(TimeZoneInfo zone)
+    {
+        var after = ToEpochMs(After, zone, AfterField, endOfSecond: false);
+        var before = ToEpochMs(Before, zone, BeforeField, endOfSecond: true);
+        var values = new Dictionary<string, string?>
+        {
+            [CommandField] = NormalizeCommands(Command),
+            [ClientField] = Client,
+            [KeyField] = Key,
+            [DbField] = Db?.Trim(),
+            [AfterField] = after?.ToString(CultureInfo.InvariantCulture),
+            [BeforeField] = before?.ToString(CultureInfo.InvariantCulture),
+            [TextField] = Text,
+        };
+        return LineFilter.Parse(name => values.GetValueOrDefault(name));
+    }
+
+    /// <summary>The fields showing <paramref name="filter"/> (times in <paramref name="zone"/>).</summary>
+    public static FilterForm From(LineFilter filter, TimeZoneInfo zone) => new()
+    {
+        Command = filter.Commands is null ? null : string.Join(", ", filter.Commands),
+        Client = filter.Client,
+        Key = filter.Key?.Pattern,
+        Db = filter.Db?.ToString(CultureInfo.InvariantCulture),
+        After = ToLocalText(filter.AfterTs, zone, endOfSecond: false),
+        Before = ToLocalText(filter.BeforeTs, zone, endOfSecond: true),
+        Text = filter.Text,
+    };
+
+    /// <summary>"get set, hget" -> "get,set,hget": commas or spaces both separate verbs (a verb never holds a space).</summary>
+    internal static string? NormalizeCommands(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        return string.Join(',', text.Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>
+    /// Local time text -> epoch ms. The inputs show whole seconds, so an upper bound without a fraction
+    /// takes the whole second: "to 09:23:13" keeps a line at 09:23:13.456, as the tail shows it.
+    /// </summary>
+    internal static long? ToEpochMs(string? text, TimeZoneInfo zone, string field, bool endOfSecond)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        text = text.Trim();
+        if (!DateTime.TryParseExact(text, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+            throw new InvalidInputException(field, "Enter a date and time (yyyy-mm-dd hh:mm:ss).");
+        if (zone.IsInvalidTime(local))
+            throw new InvalidInputException(field, "That local time does not exist (the clocks changed then).");
+        var utc = TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), zone);
+        var ms = (long)(utc - DateTime.UnixEpoch).TotalMilliseconds;
+        if (ms < 0) throw new InvalidInputException(field, "Choose a time after 1970.");
+        var hasFraction = text.IndexOf('.') >= 0;
+        return endOfSecond && !hasFraction ? ms + 999 : ms;
+    }
+
+    internal static string? ToLocalText(long? epochMs, TimeZoneInfo zone, bool endOfSecond)
+    {
+        if (epochMs is not { } ms) return null;
+        var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.UnixEpoch.AddMilliseconds(ms), zone);
+        var fraction = ms % 1000;
+        // The whole-second upper bound made above reads back as the second itself.
+        if (fraction == 0 || (endOfSecond && fraction == 999))
+            return local.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
+        return local.ToString("yyyy-MM-ddTHH:mm:ss.fff", CultureInfo.InvariantCulture);
+    }
+}
