@@ -8,8 +8,9 @@ namespace BetterDb.Core.Capture;
 
 public sealed record CaptureWriterSettings
 {
-    public int ChunkMaxLines { get; init; } = 32_768;
-    public int ChunkMaxBytes { get; init; } = 2 * 1024 * 1024;
+    public int ChunkMaxLines { get; init; } = 16_384;
+    /// <summary>512 KB raw compresses to ~50 KB: small enough to stay off the large-object heap.</summary>
+    public int ChunkMaxBytes { get; init; } = 512 * 1024;
     /// <summary>A chunk is stored at most this long after its first line arrived.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
     public byte Codec { get; init; } = ChunkCodec.Default;
@@ -213,30 +214,46 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         finally { Monitor.Exit(_gate); }
     }
 
+    /// <summary>
+    /// Stores sealed chunks in capture order. Whatever has piled up is compressed and stored in one
+    /// batch (one transaction), so a slow store catches up instead of falling further behind.
+    /// </summary>
     private async Task StoreLoopAsync()
     {
-        await foreach (var chunk in _sealed.Reader.ReadAllAsync())
+        var pending = new List<SealedChunk>();
+        var batch = new List<ChunkEntity>();
+        while (await _sealed.Reader.WaitToReadAsync())
         {
+            while (pending.Count < MaxBatch && _sealed.Reader.TryRead(out var chunk)) pending.Add(chunk);
             try
             {
                 if (_storeError is not null) continue;
-                var data = ChunkCodec.Compress(chunk.Buffer.AsSpan(0, chunk.Length), _settings.Codec, _settings.CompressionLevel);
-                await _store.AppendAsync(new ChunkEntity
+                foreach (var chunk in pending)
                 {
-                    SessionId = _sessionId,
-                    ChunkIndex = chunk.Index,
-                    NodeId = _nodeId,
-                    FirstLine = chunk.FirstLine,
-                    LineCount = chunk.Lines,
-                    ByteCount = chunk.Length,
-                    FirstTsMicros = chunk.FirstTs,
-                    LastTsMicros = chunk.LastTs,
-                    Codec = _settings.Codec,
-                    Data = data,
-                });
-                Interlocked.Add(ref _storedLines, chunk.Lines);
-                Interlocked.Add(ref _storedBytes, chunk.Length);
-                Interlocked.Increment(ref _storedChunks);
+                    batch.Add(new ChunkEntity
+                    {
+                        SessionId = _sessionId,
+                        ChunkIndex = chunk.Index,
+                        NodeId = _nodeId,
+                        FirstLine = chunk.FirstLine,
+                        LineCount = chunk.Lines,
+                        ByteCount = chunk.Length,
+                        FirstTsMicros = chunk.FirstTs,
+                        LastTsMicros = chunk.LastTs,
+                        Codec = _settings.Codec,
+                        Data = ChunkCodec.Compress(chunk.Buffer.AsSpan(0, chunk.Length), _settings.Codec, _settings.CompressionLevel),
+                    });
+                    // The raw bytes are not needed once compressed: give the buffer back early.
+                    ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                    chunk.Returned = true;
+                }
+                await _store.AppendManyAsync(batch);
+                foreach (var chunk in pending)
+                {
+                    Interlocked.Add(ref _storedLines, chunk.Lines);
+                    Interlocked.Add(ref _storedBytes, chunk.Length);
+                    Interlocked.Increment(ref _storedChunks);
+                }
             }
             catch (Exception ex)
             {
@@ -245,10 +262,15 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                foreach (var chunk in pending)
+                    if (!chunk.Returned) ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                pending.Clear();
+                batch.Clear();
             }
         }
     }
+
+    private const int MaxBatch = 32;
 
     /// <summary>Seals the open chunk and waits until every sealed chunk is stored (or storage failed).</summary>
     public async Task CompleteAsync()
@@ -277,5 +299,8 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         }
     }
 
-    private sealed record SealedChunk(byte[] Buffer, int Length, int Lines, int Index, long FirstLine, long FirstTs, long LastTs);
+    private sealed record SealedChunk(byte[] Buffer, int Length, int Lines, int Index, long FirstLine, long FirstTs, long LastTs)
+    {
+        public bool Returned { get; set; }
+    }
 }

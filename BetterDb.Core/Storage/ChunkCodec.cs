@@ -25,9 +25,15 @@ public static class ChunkCodec
             case None:
                 return raw.ToArray();
             case Zstd:
+            {
                 var c = _compressor ??= new Compressor(level);
                 if (c.Level != level) c.Level = level;
-                return c.Wrap(raw).ToArray();
+                // Compress into a pooled buffer and copy out the exact size: one small array per chunk.
+                var bound = Compressor.GetCompressBound(raw.Length);
+                var scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(bound);
+                try { return scratch.AsSpan(0, c.Wrap(raw, scratch)).ToArray(); }
+                finally { System.Buffers.ArrayPool<byte>.Shared.Return(scratch); }
+            }
             case Brotli:
                 var dest = new byte[System.IO.Compression.BrotliEncoder.GetMaxCompressedLength(raw.Length)];
                 if (!System.IO.Compression.BrotliEncoder.TryCompress(raw, dest, out var written, Math.Clamp(level, 0, 11), 22))

@@ -13,6 +13,16 @@ public sealed class SqliteChunkStore(IDbContextFactory<BetterDbContext> contexts
         db.Entry(chunk).State = EntityState.Detached;
     }
 
+    /// <summary>One SaveChanges (one transaction, one commit) for a whole batch: per-chunk commits were the ingest bottleneck.</summary>
+    public async Task AppendManyAsync(IReadOnlyList<ChunkEntity> chunks, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        db.Chunks.AddRange(chunks);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+    }
+
     public async IAsyncEnumerable<ChunkEntity> ReadAsync(string sessionId, long fromLine = 0,
         [EnumeratorCancellation] CancellationToken ct = default)
     {

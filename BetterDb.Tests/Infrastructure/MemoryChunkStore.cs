@@ -46,6 +46,27 @@ public sealed class MemoryChunkStore : IChunkStore
         }
     }
 
+    /// <summary>All or nothing, as the SQLite store's single transaction: every chunk's <see cref="BeforeAppend"/> runs first.</summary>
+    public async Task AppendManyAsync(IReadOnlyList<ChunkEntity> chunks, CancellationToken ct = default)
+    {
+        lock (_gate)
+            if (++_appendsInFlight > 1) SawConcurrentAppends = true;
+        try
+        {
+            foreach (var chunk in chunks)
+            {
+                int call;
+                lock (_gate) call = AppendCalls++;
+                if (BeforeAppend is { } before) await before(chunk, call);
+            }
+            lock (_gate) _chunks.AddRange(chunks);
+        }
+        finally
+        {
+            lock (_gate) _appendsInFlight--;
+        }
+    }
+
     public async IAsyncEnumerable<ChunkEntity> ReadAsync(string sessionId, long fromLine = 0, [EnumeratorCancellation] CancellationToken ct = default)
     {
         List<ChunkEntity> chunks;
