@@ -46,6 +46,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SessionLines>();
         services.AddSingleton<SessionImport>();
         services.AddSingleton<Analysis.SessionAnalysis>();
+        services.AddSingleton<Lines.KeySpecCache>();
         services.AddHostedService<CaptureLifetime>();
         services.AddBetterDbPreflight(configuration);
         return services;

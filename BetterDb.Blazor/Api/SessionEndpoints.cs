@@ -6,6 +6,9 @@ namespace BetterDb.Blazor.Api;
 
 internal static class SessionEndpoints
 {
+    /// <summary>How long a read waits for a connection's key specs before using the built-in table.</summary>
+    private static readonly TimeSpan KeySpecWait = TimeSpan.FromSeconds(1);
+
     public static RouteGroupBuilder MapSessionEndpoints(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/monitor/sessions");
@@ -38,23 +41,25 @@ internal static class SessionEndpoints
         g.MapDelete("/{id}", async (string id, CaptureSessionService sessions, CancellationToken ct) =>
             await sessions.DeleteAsync(id, ct) ? Results.NoContent() : ApiResults.NotFound($"No session '{id}'."));
 
-        g.MapGet("/{id}/lines", (string id, HttpRequest request, CaptureSessionService sessions, SessionLines lines, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapGet("/{id}/lines", (string id, HttpRequest request, CaptureSessionService sessions, SessionLines lines, KeySpecCache keySpecs, CancellationToken ct) => ApiResults.Guard(async () =>
         {
             if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
             var filter = LineFilter.Parse(name => request.Query[name].FirstOrDefault());
-            if (await sessions.GetAsync(id, ct) is null) return ApiResults.NotFound($"No session '{id}'.");
-            var page = await lines.ReadAsync(id, offset, limit, filter, ct);
+            if (await sessions.GetAsync(id, ct) is not { } session) return ApiResults.NotFound($"No session '{id}'.");
+            var table = await keySpecs.GetOrBuiltInAsync(session.ConnectionId, KeySpecWait, ct);
+            var page = await lines.ReadAsync(id, offset, limit, filter.WithKeySpecs(table), ct, table);
             return Results.Ok(new { sessionId = id, offset, limit, lines = page });
         }));
 
-        g.MapGet("/{id}/export", (string id, HttpContext http, CaptureSessionService sessions, SessionLines lines, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapGet("/{id}/export", (string id, HttpContext http, CaptureSessionService sessions, SessionLines lines, KeySpecCache keySpecs, CancellationToken ct) => ApiResults.Guard(async () =>
         {
             var name = http.Request.Query["format"].FirstOrDefault() ?? "txt";
             if (!SessionExport.TryParseFormat(name, out var format))
                 return ApiResults.BadRequest("format", $"Unknown export format '{name}'. Available: {string.Join(", ", SessionExport.FormatNames)}.");
             var filter = LineFilter.Parse(q => http.Request.Query[q].FirstOrDefault());
-            if (await sessions.GetAsync(id, ct) is null) return ApiResults.NotFound($"No session '{id}'.");
-            return Results.Stream(stream => SessionExport.WriteAsync(lines, id, filter, format, stream, ct),
+            if (await sessions.GetAsync(id, ct) is not { } session) return ApiResults.NotFound($"No session '{id}'.");
+            var table = await keySpecs.GetOrBuiltInAsync(session.ConnectionId, KeySpecWait, ct);
+            return Results.Stream(stream => SessionExport.WriteAsync(lines, id, filter, format, stream, ct, table),
                 SessionExport.ContentType(format), SessionExport.FileName(id, format));
         }));
 

@@ -24,7 +24,10 @@ namespace BetterDb.Core.Analysis;
 /// </remarks>
 public sealed class AnalysisAccumulator
 {
-    /// <summary>Distinct keys (and prefixes, clients) counted exactly before lossy counting starts: ~25 MB each at most.</summary>
+    /// <summary>
+    /// Distinct keys (and prefixes, clients) counted exactly before lossy counting starts: ~64 bytes per key
+    /// (plus keys longer than 28 bytes), so ~35 MB per counter at most, per worker.
+    /// </summary>
     public const int KeyCapacity = 500_000;
     /// <summary>Distinct verbs with their own entry (a server has ~250); more fall into <see cref="OtherCommands"/>.</summary>
     public const int MaxCommands = 1024;
@@ -32,6 +35,7 @@ public sealed class AnalysisAccumulator
     private const int TopN = 20;
     private const int MaxRawShown = 300;
     private const int KeysOnStack = 16;
+    private const int ArgsOnStack = 32;
 
     private readonly byte _delimiter;
     private readonly bool _delimiterIsVerbatim;
@@ -208,6 +212,7 @@ public sealed class AnalysisAccumulator
         // A tie with the last entry may still belong before it (same millisecond): only a sure loser is skipped,
         // so every worker keeps its exact top N and the merged list equals a single pass.
         if (_slowest.Count == TopN && (gap < _slowest[^1].GapUs || (gap == _slowest[^1].GapUs && ts / 1000 > _slowest[^1].Ts))) return;
+        if (raw.EndsWith("\r"u8)) raw = raw[..^1]; // a CRLF file's line, as the API shows it
         MonitorLineParser.TryParse(raw, out var view);
         var call = new SlowCall(ts / 1000, Encoding.ASCII.GetString(view.TimestampText), Encoding.UTF8.GetString(_commands.ItemAt(command)),
             Encoding.UTF8.GetString(view.Addr), gap, Shorten(raw));
@@ -235,13 +240,19 @@ public sealed class AnalysisAccumulator
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CountKeysAndArguments(ReadOnlySpan<byte> chunk, in MonitorLineView view, int command, KeySpecTable keySpecs)
     {
+        // Every argument located once, for the keys and the largest arguments alike.
+        var argc = view.ArgCount;
+        Span<Range> argv = argc <= ArgsOnStack ? stackalloc Range[ArgsOnStack] : new Range[argc];
+        argv = argv[..argc];
+        KeyExtractor.LocateArgs(view, argv);
+
         // Keys are counted by their escaped bytes (escaping is one-to-one) and decoded only for the report.
         Span<Range> keys = stackalloc Range[KeysOnStack];
-        var keyCount = keySpecs.KeyRanges(view, keys);
+        var keyCount = keySpecs.KeyRanges(view, argv, keys);
         if (keyCount > keys.Length)
         {
             keys = new Range[keyCount];
-            keySpecs.KeyRanges(view, keys);
+            keySpecs.KeyRanges(view, argv, keys);
         }
         // Counted later in one batch (HeavyHitters.AddMany): ranges into the chunk, which outlives the batch.
         var argsAt = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(chunk), ref MemoryMarshal.GetReference(view.ArgsText));
@@ -267,13 +278,9 @@ public sealed class AnalysisAccumulator
         // Largest arguments: the escaped text of all arguments bounds each real one, so most lines skip this.
         if (_largest.Count == TopN && view.ArgsText.Length <= _largest[^1].Bytes) return;
         var ms = view.TimestampMicros / 1000;
-        var args = view.EnumerateArgs();
-        var index = -1;
-        while (args.MoveNext())
+        for (var index = 1; index < argc; index++)
         {
-            index++;
-            if (index == 0) continue;
-            var escaped = args.Current;
+            var escaped = view.ArgsText[argv[index]];
             if (SurelyNotLargest(escaped.Length, ms)) continue;
             long size = escaped.IndexOf((byte)'\\') < 0 ? escaped.Length : SdsRepr.Unescape(escaped).Length;
             if (SurelyNotLargest(size, ms)) continue;

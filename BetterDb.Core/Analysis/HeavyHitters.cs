@@ -43,6 +43,7 @@ internal sealed class HeavyHitters
     private int _arenaUsed;
     private Entry[][] _blocks = [new Entry[64]]; // the first block grows to BlockSize, then more blocks follow
     private int _count;
+    private int _last = -1; // the entry counted last: runs of one item (a pipelining client, one key prefix) skip the hash
     private ulong[] _buckets = new ulong[128]; // hash << 32 | entry index + 1; 0 = empty
 
     public HeavyHitters(int capacity) => Capacity = capacity;
@@ -62,20 +63,30 @@ internal sealed class HeavyHitters
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int AddAndIndex(ReadOnlySpan<byte> item, long n = 1)
     {
-        var hash = Hash(item);
+        if (_last >= 0)
+        {
+            ref var last = ref At(_last);
+            if (last.Length == item.Length && Item(ref last).SequenceEqual(item))
+            {
+                last.Count += n;
+                return _last;
+            }
+        }
+        return AddAndIndex(item, Hash(item), n);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int AddAndIndex(ReadOnlySpan<byte> item, int hash, long n)
+    {
         var index = Find(item, hash);
         if (index >= 0)
         {
             At(index).Count += n;
-            return index;
+            return _last = index;
         }
-        if (_count == Capacity)
-        {
-            Prune();
-            return AddAndIndex(item, n);
-        }
+        if (_count == Capacity) Prune();
         Insert(item, hash, n + MaxError);
-        return _count - 1;
+        return _last = _count - 1;
     }
 
     /// <summary>
@@ -96,6 +107,12 @@ internal sealed class HeavyHitters
             var mask = buckets.Length - 1;
             for (var i = 0; i < batch.Length; i++)
             {
+                // The same item again (one prefix for many keys): its hash and its entry are at hand already.
+                if (i > 0 && source[batch[i]].SequenceEqual(source[batch[i - 1]]))
+                {
+                    hashes[i] = hashes[i - 1];
+                    continue;
+                }
                 var hash = hashes[i] = Hash(source[batch[i]]);
                 if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref buckets[hash & mask]));
             }
@@ -112,9 +129,10 @@ internal sealed class HeavyHitters
             for (var i = 0; i < batch.Length; i++)
             {
                 var item = source[batch[i]];
-                var index = Find(item, hashes[i]);
-                if (index >= 0) At(index).Count++;
-                else AddAndIndex(item);
+                if (_last >= 0 && i > 0 && hashes[i] == hashes[i - 1] && item.SequenceEqual(source[batch[i - 1]]))
+                    At(_last).Count++;
+                else
+                    AddAndIndex(item, hashes[i], 1);
             }
         }
     }
@@ -207,6 +225,7 @@ internal sealed class HeavyHitters
         Array.Sort(counts);
         var threshold = counts[_count / 2];
         MaxError = Math.Max(MaxError, threshold);
+        _last = -1;
         var oldArena = _arena;
         _arena = new byte[oldArena.Length];
         _arenaUsed = 0;

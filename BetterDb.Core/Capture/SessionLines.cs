@@ -17,11 +17,13 @@ public interface ILineVisitor
 public sealed class SessionLines(IChunkStore chunks)
 {
     /// <summary>Lines [offset, offset+limit) of those that pass <paramref name="filter"/>, in capture order.</summary>
-    public async Task<IReadOnlyList<MonitorLine>> ReadAsync(string sessionId, long offset, int limit, LineFilter? filter = null, CancellationToken ct = default)
+    /// <param name="keySpecs">the session's server key specs (keys of each line); the built-in table when null</param>
+    public async Task<IReadOnlyList<MonitorLine>> ReadAsync(string sessionId, long offset, int limit, LineFilter? filter = null,
+        CancellationToken ct = default, KeySpecTable? keySpecs = null)
     {
         filter ??= LineFilter.None;
         // Unfiltered, the offset is a line number and whole chunks before it are skipped undecoded.
-        var page = new PageVisitor(filter.IsEmpty ? 0 : offset, limit);
+        var page = new PageVisitor(filter.IsEmpty ? 0 : offset, limit, keySpecs ?? KeySpecTable.BuiltIn);
         if (limit > 0) await ScanAsync(sessionId, filter, page, ct, filter.IsEmpty ? offset : 0);
         return page.Lines;
     }
@@ -57,7 +59,7 @@ public sealed class SessionLines(IChunkStore chunks)
         return true;
     }
 
-    private sealed class PageVisitor(long offset, int limit) : ILineVisitor
+    private sealed class PageVisitor(long offset, int limit, KeySpecTable keySpecs) : ILineVisitor
     {
         private long _skip = offset;
         public List<MonitorLine> Lines { get; } = new(Math.Min(limit, 1024));
@@ -65,7 +67,7 @@ public sealed class SessionLines(IChunkStore chunks)
         public bool Visit(ReadOnlySpan<byte> raw, string? nodeId)
         {
             if (_skip > 0) { _skip--; return true; }
-            Lines.Add(MonitorLine.FromRaw(raw, nodeId));
+            Lines.Add(keySpecs.ToLine(raw, nodeId));
             return Lines.Count < limit;
         }
 

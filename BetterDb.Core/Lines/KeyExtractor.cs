@@ -174,9 +174,28 @@ public static class KeyExtractor
         for (int i = 0; args.MoveNext(); i++)
             ranges[i] = new Range(args.CurrentOffset, args.CurrentOffset + args.Current.Length);
 
-        var source = new SpanArgs(view.ArgsText, ranges, keys);
+        return KeyRanges(view, ranges, keys);
+    }
+
+    /// <summary>
+    /// <see cref="KeyRanges(in MonitorLineView, Span{Range})"/> for a caller that has already located the arguments:
+    /// <paramref name="args"/> are the ranges of the arguments after the command (into <see cref="MonitorLineView.ArgsText"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int KeyRanges(in MonitorLineView view, ReadOnlySpan<Range> args, Span<Range> keys)
+    {
+        if (args.IsEmpty) return 0;
+        var source = new SpanArgs(view.ArgsText, args, keys);
         Extract(SpecFor(view.Command), ref source);
         return source.Found;
+    }
+
+    /// <summary>Where each argument of a parsed line sits, the command first (ranges into <see cref="MonitorLineView.ArgsText"/>).</summary>
+    internal static void LocateArgs(in MonitorLineView view, Span<Range> argv)
+    {
+        var args = view.EnumerateArgs();
+        for (int i = 0; args.MoveNext(); i++)
+            argv[i] = new Range(args.CurrentOffset, args.CurrentOffset + args.Current.Length);
     }
 
     /// <summary>Whether the built-in table has <paramref name="command"/> (any case).</summary>

@@ -85,9 +85,24 @@ public sealed class KeySpecTable
         int argc = view.ArgCount;
         Span<Range> argv = argc <= ArgsOnStack ? stackalloc Range[ArgsOnStack] : new Range[argc];
         argv = argv[..argc];
-        var args = view.EnumerateArgs();
-        for (int i = 0; args.MoveNext(); i++)
-            argv[i] = new Range(args.CurrentOffset, args.CurrentOffset + args.Current.Length);
+        KeyExtractor.LocateArgs(view, argv);
+        return KeyRanges(view, command, argv, keys);
+    }
+
+    /// <summary>
+    /// <see cref="KeyRanges(in MonitorLineView, Span{Range})"/> for a caller that has already located every argument:
+    /// <paramref name="argv"/> holds one range per argument, the command first (see <c>KeyExtractor.LocateArgs</c>).
+    /// </summary>
+    internal int KeyRanges(in MonitorLineView view, ReadOnlySpan<Range> argv, Span<Range> keys)
+    {
+        if (_commands is null || Find(view.Command) is not { } command)
+            return KeyExtractor.KeyRanges(view, argv[1..], keys);
+        return KeyRanges(view, command, argv, keys);
+    }
+
+    private int KeyRanges(in MonitorLineView view, CommandSpecs command, ReadOnlySpan<Range> argv, Span<Range> keys)
+    {
+        int argc = argv.Length;
         var text = view.ArgsText;
 
         if (command.Subcommands is { } subcommands && argc > 1)
@@ -96,10 +111,10 @@ public sealed class KeySpecTable
             if (FindSubcommand(subcommands, text[argv[1]]) is not { } sub) return 0;
             command = sub;
         }
-        if (command.UseBuiltIn) return KeyExtractor.KeyRanges(view, keys);
+        if (command.UseBuiltIn) return KeyExtractor.KeyRanges(view, argv[1..], keys);
 
         int found = Interpret(command.Specs, text, argv, keys, out bool invalid);
-        if (invalid && command.BuiltInKnows) return KeyExtractor.KeyRanges(view, keys);
+        if (invalid && command.BuiltInKnows) return KeyExtractor.KeyRanges(view, argv[1..], keys);
         return found;
     }
 

@@ -48,6 +48,18 @@ public sealed class KeySpecCache : IDisposable
         return fetched.Table;
     }
 
+    /// <summary>
+    /// Like <see cref="GetAsync"/> but waits at most <paramref name="maxWait"/> for a first fetch, then uses the
+    /// built-in table: a page of lines must not hang on an unreachable server.
+    /// </summary>
+    public async Task<KeySpecTable> GetOrBuiltInAsync(string? connectionId, TimeSpan maxWait, CancellationToken ct = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(maxWait);
+        try { return await GetAsync(connectionId, cts.Token); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { return KeySpecTable.BuiltIn; }
+    }
+
     /// <summary>Forgets a connection's table (its server changed, e.g. after an upgrade).</summary>
     public void Forget(string connectionId) => _entries.TryRemove(connectionId, out _);
 

@@ -36,7 +36,7 @@ public sealed class LiveCaptureTests : ComponentTestContext
             builder.CloseComponent();
         });
         await cut.WaitForAssertionAsync(() => Assert.Equal("running", cut.Find($"[data-session-id='{running.Id}']").GetAttribute("data-status")), Patience);
-        await cut.Find("[data-testid=start-session]").ClickAsync(new MouseEventArgs());
+        _ = cut.Find("[data-testid=start-session]").ClickAsync(new MouseEventArgs()); // its handler waits for the dialog to close
         await (await cut.WaitForElementAsync("[data-testid=start-confirm]", Patience)).ClickAsync(new MouseEventArgs());
 
         await cut.WaitForAssertionAsync(() => Assert.Contains("A capture is already running on this connection", cut.Find("[data-testid=start-error]").TextContent), Patience);

@@ -117,7 +117,8 @@ public sealed class StartSessionDialogTests : ComponentTestContext
 
     private static async Task OpenDialog(IRenderedComponent<IComponent> cut)
     {
-        await (await cut.WaitForElementAsync("[data-testid=start-session]", Patience)).ClickAsync(new MouseEventArgs());
+        // Not awaited: the button's handler waits for the dialog's result.
+        _ = (await cut.WaitForElementAsync("[data-testid=start-session]", Patience)).ClickAsync(new MouseEventArgs());
         await cut.WaitForElementAsync("[data-testid=start-confirm]", Patience);
     }
 

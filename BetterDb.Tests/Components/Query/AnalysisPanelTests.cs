@@ -105,7 +105,8 @@ public sealed class AnalysisPanelTests : ComponentTestContext
 
         // A bad delimiter never reaches the core.
         cut.Find("[data-testid=analysis-delimiter]").Input("é");
-        Assert.Contains("single ASCII character", cut.Find("[data-testid=analysis-panel]").TextContent);
+        cut.WaitForAssertion(() => Assert.Contains("single ASCII character", cut.Find("[data-testid=analysis-panel]").TextContent));
+        Assert.Equal("ready", cut.Find("[data-testid=analysis-panel]").GetAttribute("data-state")); // the report stays
     }
 
     [Fact]
