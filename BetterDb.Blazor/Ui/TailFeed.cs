@@ -3,7 +3,7 @@ using BetterDb.Core.Capture;
 namespace BetterDb.Blazor.Ui;
 
 /// <summary>
-/// Turns one <see cref="TailViewer"/> into what the live tail shows: the newest
+/// One page's view of a <see cref="LiveTail"/>: its own <see cref="TailViewer"/>, turned into the newest
 /// <see cref="ViewLines"/> lines, refreshed in frames (at most one render per
 /// <see cref="FrameInterval"/> however fast lines arrive), with pause/resume and honest counts
 /// of what this viewer lost. It never slows the capture: the viewer's queue is bounded and
