@@ -150,9 +150,10 @@ public sealed class CaptureSessionService
         }
         finally
         {
-            run.Tail.Complete();
+            // Unregister first: a viewer that sees its feed end then reads the final session from storage.
             _runs.TryRemove(run.SessionId, out _);
             lock (_startGate) _busyConnections.Remove(run.ConnectionId);
+            run.Tail.Complete();
         }
         _log.LogInformation("Capture {SessionId} ended {Status} ({Reason}), {Lines} lines",
             final.Id, final.Status, final.TerminationReason, final.LineCount);
