@@ -34,7 +34,7 @@ internal static class ImportEndpoint
                 ["connectionId"] = request.Query["connectionId"].FirstOrDefault() ?? "",
                 ["requestedBy"] = request.Query["requestedBy"].FirstOrDefault() ?? "",
             };
-            var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024 };
+            var reader = new MultipartReader(boundary, request.Body, 256 * 1024) { HeadersLengthLimit = 16 * 1024 };
             CaptureSession? imported = null;
             var lateFields = false;
             while (await reader.ReadNextSectionAsync(ct) is { } section)
