@@ -2,6 +2,7 @@ using BetterDb.Blazor.Ui;
 using BetterDb.Core;
 using BetterDb.Core.Storage;
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -45,6 +46,9 @@ public abstract class ComponentTestContext : IAsyncLifetime
 
         await using var db = await Ctx.Services.GetRequiredService<IDbContextFactory<BetterDbContext>>().CreateDbContextAsync();
         await db.Database.MigrateAsync();
+        // As on the interactive circuit: the pre-flight panel (in the start dialog) waits for it before checking a server.
+        // Set last: it builds the renderer, after which no service can be added.
+        Ctx.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     protected T Service<T>() where T : notnull => Ctx.Services.GetRequiredService<T>();
