@@ -22,17 +22,27 @@ internal static class ImportEndpoint
             // A capture file can be hundreds of MB: lift the body size limit for this endpoint only.
             if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 limit.MaxRequestBodySize = null;
-            if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
-                || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            var queryConnection = request.Query["connectionId"].FirstOrDefault();
+            var queryRequestedBy = request.Query["requestedBy"].FirstOrDefault();
+            if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType))
                 return ApiResults.BadRequest("file", "Send the file as multipart/form-data in a field named 'file'.");
+            // Additive fast path: the file as the whole body (curl --data-binary), fields in the query string.
+            if (contentType.MediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase)
+                || contentType.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                var raw = await import.ImportAsync(request.Body, NullIfEmpty(queryConnection ?? ""), NullIfEmpty(queryRequestedBy ?? ""), null, ct);
+                return Results.Created($"/api/monitor/sessions/{raw.Id}", raw);
+            }
+            if (!contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+                return ApiResults.BadRequest("file", "Send the file as multipart/form-data in a field named 'file', or as the text/plain body.");
             var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
             if (string.IsNullOrEmpty(boundary))
                 return ApiResults.BadRequest("file", "The multipart boundary is missing.");
 
             var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
             {
-                ["connectionId"] = request.Query["connectionId"].FirstOrDefault() ?? "",
-                ["requestedBy"] = request.Query["requestedBy"].FirstOrDefault() ?? "",
+                ["connectionId"] = queryConnection ?? "",
+                ["requestedBy"] = queryRequestedBy ?? "",
             };
             var reader = new MultipartReader(boundary, request.Body, 256 * 1024) { HeadersLengthLimit = 16 * 1024 };
             CaptureSession? imported = null;

@@ -81,6 +81,21 @@ public sealed class ExportImportTests(QueryAppFixture fx)
     }
 
     [Fact]
+    public async Task A_plain_text_body_imports_like_the_multipart_field()
+    {
+        using var body = new ByteArrayContent(File);
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
+        using var response = await Http.PostAsync("/api/monitor/sessions/import?connectionId=default&requestedBy=raw-body", body);
+        await BetterDbApi.ExpectAsync(response, HttpStatusCode.Created);
+        var session = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        Assert.Equal(("import", "completed", "raw-body", "default"),
+            ((string?)session["source"], (string?)session["status"], (string?)session["requestedBy"], (string?)session["connectionId"]));
+        Assert.Equal(FileLines.Length, (long)session["lineCount"]!);
+        using var export = await ExportAsync((string)session["id"]!, "txt");
+        Assert.Equal(Lines, await export.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task Txt_gives_back_the_files_lines_byte_for_byte()
     {
         var id = await SessionAsync();
