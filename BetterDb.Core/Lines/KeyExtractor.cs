@@ -146,9 +146,15 @@ public static class KeyExtractor
             found = new Range[count];
             KeyRanges(view, found);
         }
-        var keys = new string[count];
-        for (int i = 0; i < count; i++)
-            keys[i] = SdsRepr.ToDisplay(view.ArgsText[found[i]]);
+        return Decode(view.ArgsText, found[..count]);
+    }
+
+    /// <summary>The key arguments at <paramref name="ranges"/>, decoded with <see cref="SdsRepr.ToDisplay"/>.</summary>
+    internal static string[] Decode(ReadOnlySpan<byte> argsText, ReadOnlySpan<Range> ranges)
+    {
+        var keys = new string[ranges.Length];
+        for (int i = 0; i < ranges.Length; i++)
+            keys[i] = SdsRepr.ToDisplay(argsText[ranges[i]]);
         return keys;
     }
 

@@ -129,10 +129,7 @@ public sealed class KeySpecTable
             found = new Range[count];
             KeyRanges(view, found);
         }
-        var keys = new string[count];
-        for (int i = 0; i < count; i++)
-            keys[i] = SdsRepr.ToDisplay(view.ArgsText[found[i]]);
-        return keys;
+        return KeyExtractor.Decode(view.ArgsText, found[..count]);
     }
 
     /// <summary>
