@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using BetterDb.Core.Capture;
 using BetterDb.Core.Lines;
+using BetterDb.Core.Connections;
 using BetterDb.Core.Monitoring;
 using BetterDb.Core.Storage;
 

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using BetterDb.Core.Analysis;
 using BetterDb.Core.Capture;
 using BetterDb.Core.Lines;
+using BetterDb.Core.Connections;
 using BetterDb.Core.Monitoring;
 using Microsoft.Extensions.Logging.Abstractions;
 

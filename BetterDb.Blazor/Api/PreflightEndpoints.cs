@@ -1,3 +1,4 @@
+using BetterDb.Core.Connections;
 using BetterDb.Core.Preflight;
 
 namespace BetterDb.Blazor.Api;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Threading.Channels;
 using BetterDb.Core.Lines;
+using BetterDb.Core.Connections;
 using BetterDb.Core.Monitoring;
 using BetterDb.Core.Storage;
 

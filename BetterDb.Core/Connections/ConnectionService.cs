@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using BetterDb.Core.Configuration;
-using BetterDb.Core.Monitoring;
 using BetterDb.Core.Storage;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -107,22 +106,22 @@ public sealed class ConnectionService
     {
         try
         {
-            await using var conn = await RespConnection.OpenAsync(profile, ConnectTimeout, ct);
-            await conn.HandshakeAsync(profile, "betterdb", ConnectTimeout, ct);
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            cts.CancelAfter(ConnectTimeout);
+            await using var client = await RedisCommandClient.OpenAsync(profile, "test", ConnectTimeout, ct);
             var started = Stopwatch.GetTimestamp();
-            RespConnection.ThrowIfError(await conn.CommandAsync(cts.Token, "PING"));
+            RespConnection.ThrowIfError(await client.SendAsync(ct, "PING"));
             var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var info = await conn.CommandAsync(cts.Token, "INFO", "server");
-            RespConnection.ThrowIfError(info);
-            var fields = InfoParser.Parse(info.Text ?? "");
+            var (fields, error) = await client.InfoAsync(ct, "server");
+            if (fields is null) throw new RedisServerException(error!);
             var isValkey = fields.TryGetValue("server_name", out var serverName) && serverName.Equals("valkey", StringComparison.OrdinalIgnoreCase);
             var version = isValkey && fields.TryGetValue("valkey_version", out var vv) ? vv : fields.GetValueOrDefault("redis_version");
             var mode = fields.GetValueOrDefault("redis_mode") == "cluster" ? "cluster" : "standalone";
             return new ConnectionTestResult(true, Math.Round(latency, 3), version, isValkey ? "valkey" : "redis", mode, null);
         }
-        catch (Exception ex) when (ex is RedisServerException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
+        catch (TargetUnreachableException ex)
+        {
+            return new ConnectionTestResult(false, null, null, null, null, (ex.InnerException ?? ex).Message);
+        }
+        catch (RedisServerException ex)
         {
             return new ConnectionTestResult(false, null, null, null, null, ex.Message);
         }
@@ -133,15 +132,12 @@ public sealed class ConnectionService
     {
         try
         {
-            await using var conn = await RespConnection.OpenAsync(profile, ConnectTimeout, ct);
-            await conn.HandshakeAsync(profile, "betterdb", ConnectTimeout, ct);
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            cts.CancelAfter(ConnectTimeout);
-            var reply = await conn.CommandAsync(cts.Token, "CLUSTER", "NODES");
+            await using var client = await RedisCommandClient.OpenAsync(profile, "topology", ConnectTimeout, ct);
+            var reply = await client.SendAsync(ct, "CLUSTER", "NODES");
             if (reply.IsError || reply.Text is null) return new NodesResult(false, []);
             return new NodesResult(true, ClusterNodesParser.Parse(reply.Text));
         }
-        catch (Exception ex) when (ex is RedisServerException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
+        catch (TargetUnreachableException)
         {
             return new NodesResult(false, []);
         }

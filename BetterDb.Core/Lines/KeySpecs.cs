@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Collections.Frozen;
 using System.Text;
-using BetterDb.Core.Monitoring;
+using BetterDb.Core.Connections;
 
 namespace BetterDb.Core.Lines;
 

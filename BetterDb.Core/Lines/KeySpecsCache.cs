@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using BetterDb.Core.Connections;
-using BetterDb.Core.Monitoring;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -75,8 +74,7 @@ public sealed class KeySpecCache : IDisposable
             if (profile is null) return new Fetched(KeySpecTable.BuiltIn, Definite: false); // may be created later
             return await FetchAsync(profile, cts.Token);
         }
-        catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or RedisServerException
-                                       or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
+        catch (Exception ex) when (ex is TargetUnreachableException or OperationCanceledException)
         {
             _log.LogInformation("Key specs of connection {ConnectionId} not available now ({Message}); using the built-in table",
                 connectionId, ex.Message);
@@ -102,10 +100,8 @@ public sealed class KeySpecCache : IDisposable
 
     private static async Task<Fetched> FetchAsync(ConnectionProfile profile, CancellationToken ct)
     {
-        var remaining = FetchTimeout;
-        await using var connection = await RespConnection.OpenAsync(profile, remaining, ct);
-        await connection.HandshakeAsync(profile, "betterdb", remaining, ct);
-        var reply = await connection.CommandAsync(ct, "COMMAND", "INFO");
+        await using var client = await RedisCommandClient.OpenAsync(profile, "keyspecs", FetchTimeout, ct);
+        var reply = await client.SendAsync(ct, "COMMAND", "INFO");
         if (reply.IsError)
         {
             // LOADING, BUSY and friends pass; NOPERM or an unknown COMMAND (an old proxy) is the server's answer.

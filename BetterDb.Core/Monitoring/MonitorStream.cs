@@ -1,3 +1,4 @@
+using BetterDb.Core.Connections;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;

@@ -37,7 +37,7 @@ public sealed class HealthGateService
     /// <exception cref="TargetUnreachableException">the server cannot be reached (with its error text)</exception>
     public async Task<HealthGateDecision> CheckAsync(ConnectionProfile profile, CancellationToken ct = default)
     {
-        await using var wire = await PreflightWire.OpenAsync(profile, CommandTimeout, ct);
+        await using var wire = await RedisCommandClient.OpenAsync(profile, "preflight", CommandTimeout, ct);
         var (info, error) = await wire.InfoAsync(ct);
         var at = DateTime.UtcNow;
         return info is null ? Unmeasured(error) : await DecideAsync(profile, info, at, ct);
@@ -74,7 +74,7 @@ public sealed class HealthGateService
         var primary = profile with { Host = host, Port = (int)port };
         try
         {
-            await using var wire = await PreflightWire.OpenAsync(primary, PrimaryLookupTimeout, ct);
+            await using var wire = await RedisCommandClient.OpenAsync(primary, "preflight", PrimaryLookupTimeout, ct);
             var (fields, _) = await wire.InfoAsync(ct, "replication");
             return fields is null ? null : HealthSignalReader.Long(fields, "master_repl_offset");
         }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using BetterDb.Core.Connections;
-using BetterDb.Core.Monitoring;
 
 namespace BetterDb.Core.Preflight;
 
@@ -113,7 +112,7 @@ public sealed class MonitorSupportService : IDisposable
     }
 
     /// <summary>The cached answer, else COMMAND INFO MONITOR on an open pre-flight connection.</summary>
-    internal async Task<MonitorSupportResult> CheckAsync(ConnectionProfile profile, PreflightWire wire, CancellationToken ct)
+    internal async Task<MonitorSupportResult> CheckAsync(ConnectionProfile profile, RedisCommandClient wire, CancellationToken ct)
     {
         if (GetCached(profile) is { } cached) return cached;
         var result = MonitorSupportClassifier.FromCommandInfo(await wire.SendAsync(ct, "COMMAND", "INFO", "MONITOR"));
@@ -133,7 +132,7 @@ public sealed class MonitorSupportService : IDisposable
         if (GetCached(profile) is { } cached) return cached;
         try
         {
-            await using var wire = await PreflightWire.OpenAsync(profile, ProbeTimeout, ct);
+            await using var wire = await RedisCommandClient.OpenAsync(profile, "preflight", ProbeTimeout, ct);
             var byInfo = await CheckAsync(profile, wire, ct);
             if (byInfo.State != MonitorSupport.Unknown) return byInfo;
         }
@@ -152,7 +151,7 @@ public sealed class MonitorSupportService : IDisposable
     {
         try
         {
-            await using var wire = await PreflightWire.OpenAsync(profile, ProbeTimeout, ct, "betterdb-preflight-probe");
+            await using var wire = await RedisCommandClient.OpenAsync(profile, "preflight-probe", ProbeTimeout, ct);
             var result = MonitorSupportClassifier.FromLiveProbe(await wire.SendAsync(ct, "MONITOR"));
             Remember(profile, result);
             return result;

@@ -43,7 +43,7 @@ public sealed class PreflightService : IPreflightService
     {
         var (connectionId, durationMs, byteCap, lineCap) = Validate(request);
         var profile = await _connections.GetAsync(connectionId, ct) ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
-        await using var wire = await PreflightWire.OpenAsync(profile, CommandTimeout, ct);
+        await using var wire = await RedisCommandClient.OpenAsync(profile, "preflight", CommandTimeout, ct);
 
         // Everything but the rate first: between the two samples the connection stays quiet.
         var monitor = await _monitor.CheckAsync(profile, wire, ct);
@@ -117,7 +117,7 @@ public sealed class PreflightService : IPreflightService
         var (connectionId, durationMs, byteCap, lineCap) = Validate(request);
         var profile = await _connections.GetAsync(connectionId, ct) ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
         RateSamples rate;
-        await using (var wire = await PreflightWire.OpenAsync(profile, CommandTimeout, ct))
+        await using (var wire = await RedisCommandClient.OpenAsync(profile, "preflight", CommandTimeout, ct))
             rate = await SampleRateAsync(wire, ct);
         if (rate.First is { } first) _health.Record(profile, first, rate.FirstAt);
         if (rate.Second is { } second) _health.Record(profile, second, rate.SecondAt);
@@ -156,7 +156,7 @@ public sealed class PreflightService : IPreflightService
     private sealed record RateSamples(Dictionary<string, string>? First, DateTime FirstAt, Dictionary<string, string>? Second, DateTime SecondAt,
         TimeSpan Elapsed, string? Error);
 
-    private async Task<RateSamples> SampleRateAsync(PreflightWire wire, CancellationToken ct)
+    private async Task<RateSamples> SampleRateAsync(RedisCommandClient wire, CancellationToken ct)
     {
         var (first, error) = await wire.InfoAsync(ct);
         var firstAt = DateTime.UtcNow;
@@ -182,7 +182,7 @@ public sealed class PreflightService : IPreflightService
             (long)rate.Elapsed.TotalMilliseconds, measured);
     }
 
-    private static async Task<(AclReport Report, AclUser? DefaultUser)> ReadAclAsync(PreflightWire wire, ConnectionProfile profile, CancellationToken ct)
+    private static async Task<(AclReport Report, AclUser? DefaultUser)> ReadAclAsync(RedisCommandClient wire, ConnectionProfile profile, CancellationToken ct)
     {
         var whoami = await wire.SendAsync(ct, "ACL", "WHOAMI");
         if (AclCheck.IsUnknownCommand(whoami)) return (AclCheck.NoAcl(whoami.Text!), null);
@@ -198,7 +198,7 @@ public sealed class PreflightService : IPreflightService
     }
 
     /// <summary>One CONFIG GET per setting (multi-argument CONFIG GET is Redis 7+).</summary>
-    private static async Task<(Dictionary<string, string>? Config, string? Error)> ReadConfigAsync(PreflightWire wire, CancellationToken ct)
+    private static async Task<(Dictionary<string, string>? Config, string? Error)> ReadConfigAsync(RedisCommandClient wire, CancellationToken ct)
     {
         var config = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in ConfigHazards.Parameters)

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Text;
 using BetterDb.Core.Capture;
+using BetterDb.Core.Connections;
 using BetterDb.Core.Monitoring;
 using BetterDb.Testing;
 using static BetterDb.Tests.Capture.CaptureTestLines;

@@ -21,12 +21,12 @@ public static class RedisProbe
         Poll.UntilAsync(() => MonitorClientsAsync(client), n => n == 0, "no MONITOR client left", timeout);
 }
 
-/// <summary>A plain RESP client (the app's own <see cref="BetterDb.Core.Monitoring.RespConnection"/>) whose address is known, so its MONITOR lines can be picked out exactly.</summary>
+/// <summary>A plain RESP client (the app's own <see cref="BetterDb.Core.Connections.RespConnection"/>) whose address is known, so its MONITOR lines can be picked out exactly.</summary>
 public sealed class RawRedisClient : IAsyncDisposable
 {
-    private readonly BetterDb.Core.Monitoring.RespConnection _connection;
+    private readonly BetterDb.Core.Connections.RespConnection _connection;
 
-    private RawRedisClient(BetterDb.Core.Monitoring.RespConnection connection, string address)
+    private RawRedisClient(BetterDb.Core.Connections.RespConnection connection, string address)
     {
         _connection = connection;
         Address = address;
@@ -39,7 +39,7 @@ public sealed class RawRedisClient : IAsyncDisposable
     {
         var name = "raw-" + Guid.NewGuid().ToString("N")[..10];
         var profile = new BetterDb.Core.Connections.ConnectionProfile { Id = name, Name = name, Host = "127.0.0.1", Port = server.Port };
-        var connection = await BetterDb.Core.Monitoring.RespConnection.OpenAsync(profile, TimeSpan.FromSeconds(5));
+        var connection = await BetterDb.Core.Connections.RespConnection.OpenAsync(profile, TimeSpan.FromSeconds(5));
         await connection.HandshakeAsync(profile, name, TimeSpan.FromSeconds(5));
         var list = (string?)await admin.GetDatabase().ExecuteAsync("CLIENT", "LIST") ?? "";
         var entry = list.Split('\n').Single(l => l.Contains($" name={name} "));
@@ -48,7 +48,7 @@ public sealed class RawRedisClient : IAsyncDisposable
     }
 
     /// <summary>Sends all commands in one write (a pipeline) and reads every reply; error replies are returned, not thrown.</summary>
-    public async Task<List<BetterDb.Core.Monitoring.RespReply>> PipelineAsync(IEnumerable<string[]> commands)
+    public async Task<List<BetterDb.Core.Connections.RespReply>> PipelineAsync(IEnumerable<string[]> commands)
     {
         var n = 0;
         foreach (var c in commands)
@@ -58,7 +58,7 @@ public sealed class RawRedisClient : IAsyncDisposable
         }
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _connection.FlushAsync(cts.Token);
-        var replies = new List<BetterDb.Core.Monitoring.RespReply>(n);
+        var replies = new List<BetterDb.Core.Connections.RespReply>(n);
         for (var i = 0; i < n; i++) replies.Add(await _connection.ReadReplyAsync(cts.Token));
         return replies;
     }

@@ -1,4 +1,4 @@
-using BetterDb.Core.Monitoring;
+using BetterDb.Core.Connections;
 using BetterDb.Core.Preflight;
 using static BetterDb.Tests.Preflight.Resp;
 

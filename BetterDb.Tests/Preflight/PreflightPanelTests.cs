@@ -1,3 +1,4 @@
+using BetterDb.Core.Connections;
 using BetterDb.Blazor.Components.Preflight;
 using BetterDb.Core.Preflight;
 using Bunit;

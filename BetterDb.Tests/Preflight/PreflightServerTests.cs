@@ -1,3 +1,4 @@
+using BetterDb.Core.Connections;
 using System.Diagnostics;
 using BetterDb.Core.Capture;
 using BetterDb.Core.Preflight;
@@ -100,7 +101,7 @@ public sealed class PreflightServerTests(PreflightServersFixture fx)
             // A write that needs more than the headroom is refused with OOM (counted in errorstats).
             await using (var client = RedisFixture.Connect(fx.Memory))
             {
-                var oom = await Assert.ThrowsAsync<RedisServerException>(() => client.GetDatabase().StringSetAsync("big", new string('x', 300_000)));
+                var oom = await Assert.ThrowsAsync<StackExchange.Redis.RedisServerException>(() => client.GetDatabase().StringSetAsync("big", new string('x', 300_000)));
                 Assert.StartsWith("OOM", oom.Message);
             }
 

@@ -1,4 +1,4 @@
-using BetterDb.Core.Monitoring;
+using BetterDb.Core.Connections;
 
 namespace BetterDb.Tests.Preflight;
 

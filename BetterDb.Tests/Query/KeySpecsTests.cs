@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using BetterDb.Core.Connections;
 using BetterDb.Core.Lines;
-using BetterDb.Core.Monitoring;
 using BetterDb.Testing;
 using StackExchange.Redis;
 

@@ -1,8 +1,6 @@
 using System.Security.Authentication;
-using BetterDb.Core.Connections;
-using BetterDb.Core.Monitoring;
 
-namespace BetterDb.Core.Preflight;
+namespace BetterDb.Core.Connections;
 
 /// <summary>The target server cannot be reached or refused the connection; carries its error text (a 503 over HTTP).</summary>
 public sealed class TargetUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
@@ -14,33 +12,40 @@ public static class ConnectionKey
 }
 
 /// <summary>
-/// One short-lived raw connection for pre-flight queries (named <c>betterdb-preflight</c>), with a
-/// timeout per command. Transport failures become <see cref="TargetUnreachableException"/>;
-/// server error replies are returned as replies, so callers can tell NOPERM from "unknown command".
+/// The one client the app uses for commands other than MONITOR: connects (TCP or TLS), authenticates
+/// (ACL user or password), names itself <c>betterdb-&lt;purpose&gt;</c> and answers each command within a
+/// timeout. Transport failures become <see cref="TargetUnreachableException"/> with the endpoint and the
+/// cause; server error replies are returned as replies with the server's exact text, so callers can tell
+/// NOPERM from "unknown command". Not thread-safe: one caller at a time.
 /// </summary>
-internal sealed class PreflightWire : IAsyncDisposable
+public sealed class RedisCommandClient : IAsyncDisposable
 {
-    public const string ClientName = "betterdb-preflight";
-
     private readonly RespConnection _conn;
     private readonly TimeSpan _timeout;
     private readonly string _endpoint;
 
-    private PreflightWire(RespConnection conn, TimeSpan timeout, string endpoint)
+    private RedisCommandClient(RespConnection conn, TimeSpan timeout, string endpoint)
     {
         _conn = conn;
         _timeout = timeout;
         _endpoint = endpoint;
     }
 
-    public static async Task<PreflightWire> OpenAsync(ConnectionProfile profile, TimeSpan timeout, CancellationToken ct, string clientName = ClientName)
+    /// <summary>The client name for <paramref name="purpose"/>: <c>betterdb-preflight</c>, <c>betterdb-watchdog</c>, ...</summary>
+    public static string ClientName(string purpose) => $"betterdb-{purpose}";
+
+    /// <summary>Our side of the TCP connection as the server lists it in <c>CLIENT LIST</c> (<c>addr=</c>).</summary>
+    public System.Net.EndPoint? LocalEndPoint => _conn.LocalEndPoint;
+
+    /// <summary>Opens, authenticates and names the client; <paramref name="timeout"/> bounds the open and every command.</summary>
+    public static async Task<RedisCommandClient> OpenAsync(ConnectionProfile profile, string purpose, TimeSpan timeout, CancellationToken ct = default)
     {
         RespConnection? conn = null;
         try
         {
             conn = await RespConnection.OpenAsync(profile, timeout, ct);
-            await conn.HandshakeAsync(profile, clientName, timeout, ct);
-            return new PreflightWire(conn, timeout, profile.Endpoint);
+            await conn.HandshakeAsync(profile, ClientName(purpose), timeout, ct);
+            return new RedisCommandClient(conn, timeout, profile.Endpoint);
         }
         catch (Exception ex) when (IsTransport(ex) || ex is RedisServerException)
         {
@@ -54,6 +59,7 @@ internal sealed class PreflightWire : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends one command and returns its reply (an error reply included) within the timeout.</summary>
     public async Task<RespReply> SendAsync(CancellationToken ct, params string[] args)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);

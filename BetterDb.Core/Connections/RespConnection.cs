@@ -3,9 +3,8 @@ using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
-using BetterDb.Core.Connections;
 
-namespace BetterDb.Core.Monitoring;
+namespace BetterDb.Core.Connections;
 
 /// <summary>An error reply from the server, with its exact text (e.g. "NOPERM ...").</summary>
 public sealed class RedisServerException(string message) : Exception(message);
@@ -36,6 +35,9 @@ public sealed class RespConnection : IAsyncDisposable
     }
 
     public PipeReader Input { get; }
+
+    /// <summary>Our side of the connection, as the server shows it in <c>CLIENT LIST</c>.</summary>
+    public System.Net.EndPoint? LocalEndPoint => _socket.LocalEndPoint;
 
     /// <summary>Connects (TCP, then TLS when the profile says so) within <paramref name="timeout"/>.</summary>
     public static async Task<RespConnection> OpenAsync(ConnectionProfile profile, TimeSpan timeout, CancellationToken ct = default)
