@@ -19,8 +19,10 @@ public static class ServiceCollectionExtensions
     {
         services.AddOptions<BetterDbOptions>()
             .Bind(configuration.GetSection(BetterDbOptions.Section))
+            .PostConfigure(o => o.DefaultConnectionTls.ResolvePaths(contentRoot))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<BetterDbOptions>, BetterDbOptionsValidator>();
+        services.AddSingleton<IValidateOptions<BetterDbOptions>, WatchdogOptionsValidator>();
 
         var dataDirectory = DataDirectory(configuration, contentRoot);
         Directory.CreateDirectory(dataDirectory);

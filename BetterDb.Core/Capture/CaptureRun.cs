@@ -1,5 +1,7 @@
 using BetterDb.Core.Connections;
 using BetterDb.Core.Monitoring;
+using System.Net.Sockets;
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 
 namespace BetterDb.Core.Capture;
@@ -18,10 +20,17 @@ internal sealed class CaptureRun
     private readonly TimeSpan _duration;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
+    private readonly WatchdogLimits? _watchdogLimits;
+    private readonly TimeSpan _watchdogInterval;
     private CaptureEnd? _requestedEnd;
+    private CaptureWatchdog? _watchdog;
 
-    public CaptureRun(string sessionId, string connectionId, ConnectionProfile profile, CaptureWriter writer, LiveTail tail, TimeSpan duration, ILogger log)
+    /// <param name="watchdogLimits">null: no watchdog.</param>
+    public CaptureRun(string sessionId, string connectionId, ConnectionProfile profile, CaptureWriter writer, LiveTail tail, TimeSpan duration,
+        WatchdogLimits? watchdogLimits, TimeSpan watchdogInterval, ILogger log)
     {
+        _watchdogLimits = watchdogLimits;
+        _watchdogInterval = watchdogInterval;
         SessionId = sessionId;
         ConnectionId = connectionId;
         _profile = profile;
@@ -35,6 +44,9 @@ internal sealed class CaptureRun
     public string ConnectionId { get; }
     public LiveTail Tail { get; }
     public CaptureWriter Writer => _writer;
+
+    /// <summary>The watchdog's last reading while the capture runs.</summary>
+    public WatchdogSignals? Watchdog => Volatile.Read(ref _watchdog)?.Latest;
 
     /// <summary>Asks the capture to end with <paramref name="end"/> unless it already has a reason.</summary>
     public void RequestStop(CaptureEnd end)
@@ -56,6 +68,7 @@ internal sealed class CaptureRun
             _log.LogError(ex, "Capture {SessionId} failed unexpectedly", SessionId);
             end = CaptureEnd.SourceError(ex.Message);
         }
+        if (Interlocked.Exchange(ref _watchdog, null) is { } watchdog) await watchdog.DisposeAsync();
         await _writer.CompleteAsync();
         if (_writer.StoreError is { } storeError)
         {
@@ -65,41 +78,47 @@ internal sealed class CaptureRun
         return end;
     }
 
-    private async Task<CaptureEnd> CaptureAsync()
+    /// <summary>The whole capture (open, MONITOR, read) runs on a thread of its own with blocking calls: see <see cref="MonitorConnection"/>.</summary>
+    private Task<CaptureEnd> CaptureAsync()
     {
-        RespConnection connection;
+        var done = new TaskCompletionSource<CaptureEnd>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try { done.TrySetResult(Capture()); }
+            catch (Exception ex) { done.TrySetException(ex); }
+        })
+        {
+            IsBackground = true,
+            Name = MonitorConnection.ClientName,
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private CaptureEnd Capture()
+    {
+        MonitorConnection connection;
         try
         {
-            connection = await RespConnection.OpenAsync(_profile, OpenTimeout, _stop.Token);
-        }
-        catch (Exception ex) when (ex is IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
-        {
-            return CaptureEnd.MonitorOpenFailed(ex.Message);
+            connection = MonitorConnection.Open(_profile, OpenTimeout, _stop.Token);
         }
         catch (OperationCanceledException)
         {
             return _requestedEnd ?? CaptureEnd.ManualStop;
         }
-
-        await using (connection)
+        catch (Exception ex) when (ex is IOException or TimeoutException or AuthenticationException or RedisServerException)
         {
-            try
-            {
-                await connection.HandshakeAsync(_profile, "betterdb-monitor", OpenTimeout, _stop.Token);
-                await MonitorStream.EnterMonitorAsync(connection, OpenTimeout, _stop.Token);
-            }
-            catch (Exception ex) when (ex is RedisServerException or IOException or TimeoutException)
-            {
-                return CaptureEnd.MonitorOpenFailed(ex.Message);
-            }
-            catch (OperationCanceledException)
-            {
-                return _requestedEnd ?? CaptureEnd.ManualStop;
-            }
+            return CaptureEnd.MonitorOpenFailed(ex.Message);
+        }
 
+        using (connection)
+        {
             _log.LogInformation("Capture {SessionId} on {Endpoint} started", SessionId, _profile.Endpoint);
             // The duration counts from the moment MONITOR is on.
             _stop.CancelAfter(_duration);
+            if (_watchdogLimits is not null)
+                Volatile.Write(ref _watchdog, CaptureWatchdog.Start(_profile, connection.ClientId, CaptureWatchdog.FormatAddress(connection.LocalEndPoint),
+                    _watchdogLimits, _watchdogInterval, RequestStop, _writer.ExcludeClient, _log));
             // A cap stops the reader from inside; a storage failure has to interrupt it from outside.
             _ = _writer.StopRequested.ContinueWith(_ =>
                 {
@@ -108,14 +127,14 @@ internal sealed class CaptureRun
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             try
             {
-                var result = await MonitorStream.ReadRespAsync(connection.Input, _writer, _stop.Token);
+                var result = connection.Read(_writer, _stop.Token);
                 return result switch
                 {
                     MonitorReadEnd.SinkStopped => _writer.CapReached ?? CaptureEnd.ByteCap,
                     _ => _requestedEnd ?? CaptureEnd.DurationCap,
                 };
             }
-            catch (Exception ex) when (ex is IOException or RedisServerException or System.Net.Sockets.SocketException)
+            catch (Exception ex) when (ex is IOException or RedisServerException or SocketException)
             {
                 if (_stop.IsCancellationRequested) return _requestedEnd ?? CaptureEnd.DurationCap;
                 _log.LogWarning("Capture {SessionId}: source error: {Message}", SessionId, ex.Message);

@@ -23,6 +23,10 @@ public sealed record CaptureSession
     public long MalformedCount { get; init; }
     public string? TerminationReason { get; init; }
     public string? TargetNode { get; init; }
+    /// <summary>Lines of the app's own connections (e.g. the watchdog's PING) left out of the capture.</summary>
+    public long OwnLinesDropped { get; init; }
+    /// <summary>The safety watchdog's last reading while the capture runs; null once it has ended.</summary>
+    public WatchdogSignals? Watchdog { get; init; }
     public IReadOnlyList<NodeSegment>? NodeSegments { get; init; }
 
     [System.Text.Json.Serialization.JsonIgnore]
@@ -51,6 +55,7 @@ public sealed record CaptureSession
         MalformedCount = e.MalformedCount,
         TerminationReason = e.TerminationReason,
         TargetNode = e.TargetNode,
+        OwnLinesDropped = e.OwnLinesDropped,
     };
 }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using BetterDb.Core.Analysis;
 using BetterDb.Core.Configuration;
 using BetterDb.Core.Connections;
+using BetterDb.Core.Preflight;
 using BetterDb.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,7 @@ public sealed class CaptureSessionService
     private readonly IChunkStore _chunks;
     private readonly SessionAnalysis _analysis;
     private readonly BetterDbOptions _options;
+    private readonly HealthGateOptions _healthGate;
     private readonly ILogger<CaptureSessionService> _log;
     private readonly ConcurrentDictionary<string, RunningCapture> _runs = new();
     private readonly object _startGate = new();
@@ -32,8 +34,9 @@ public sealed class CaptureSessionService
     private bool _shuttingDown;
 
     public CaptureSessionService(IDbContextFactory<BetterDbContext> contexts, ConnectionService connections, IChunkStore chunks,
-        SessionAnalysis analysis, IOptions<BetterDbOptions> options, ILogger<CaptureSessionService> log)
+        SessionAnalysis analysis, IOptions<BetterDbOptions> options, IOptions<HealthGateOptions> healthGate, ILogger<CaptureSessionService> log)
     {
+        _healthGate = healthGate.Value;
         _analysis = analysis;
         _contexts = contexts;
         _connections = connections;
@@ -107,7 +110,10 @@ public sealed class CaptureSessionService
 
             var tail = new LiveTail();
             var writer = new CaptureWriter(entity.Id, null, byteCap, lineCap, _chunks, tail, WriterSettings);
-            var run = new CaptureRun(entity.Id, connectionId, profile, writer, tail, TimeSpan.FromMilliseconds(duration), _log);
+            var watchdog = _options.Monitor.Watchdog;
+            var run = new CaptureRun(entity.Id, connectionId, profile, writer, tail, TimeSpan.FromMilliseconds(duration),
+                watchdog.Enabled ? WatchdogLimits.From(watchdog, _healthGate.MemoryPctThreshold) : null,
+                TimeSpan.FromMilliseconds(watchdog.IntervalMs), _log);
             var running = new RunningCapture(run, CaptureSession.From(entity));
             // Completion exists before the run is visible in _runs (StopAsync/DeleteAsync/ShutdownAsync await it),
             // and the run starts only after it is there (RunToEndAsync removes it when done).
@@ -140,6 +146,7 @@ public sealed class CaptureSessionService
             entity.LineCount = run.Writer.StoredLines;
             entity.ByteCount = run.Writer.StoredBytes;
             entity.MalformedCount = run.Writer.MalformedCount;
+            entity.OwnLinesDropped = run.Writer.OwnLinesDropped;
             await db.SaveChangesAsync();
             final = CaptureSession.From(entity);
         }
@@ -262,6 +269,8 @@ public sealed class CaptureSessionService
             LineCount = Run.Writer.LineCount,
             ByteCount = Run.Writer.ByteCount,
             MalformedCount = Run.Writer.MalformedCount,
+            OwnLinesDropped = Run.Writer.OwnLinesDropped,
+            Watchdog = Run.Watchdog,
         };
     }
 }

@@ -14,6 +14,11 @@ public sealed record CaptureWriterSettings
     public int ChunkMaxBytes { get; init; } = 512 * 1024;
     /// <summary>A chunk is stored at most this long after its first line arrived.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Lines reach the live tail in blocks at most this far apart (and at once when a block grows large):
+    /// one copy per interval instead of one per socket read, which at ordinary rates is one per line.
+    /// </summary>
+    public TimeSpan TailInterval { get; init; } = TimeSpan.FromMilliseconds(50);
     public byte Codec { get; init; } = ChunkCodec.Default;
     public int CompressionLevel { get; init; } = 1;
 }
@@ -55,8 +60,11 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     private int _tailFrom;
     private int[] _tailLineEnds = new int[256];
     private int _tailLines;
+    private long _tailPublishedAt;
+    private const int TailMaxBytes = 256 * 1024;
 
-    private long _lineCount, _byteCount, _malformedCount, _storedLines, _storedBytes, _storedChunks;
+    private long _lineCount, _byteCount, _malformedCount, _storedLines, _storedBytes, _storedChunks, _ownLinesDropped;
+    private byte[][] _ownAddresses = [];
     private CaptureEnd? _capReached;
     private Exception? _storeError;
     private bool _completed;
@@ -74,13 +82,27 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _buffer = ArrayPool<byte>.Shared.Rent(_settings.ChunkMaxBytes + 4096);
         _storeLoop = Task.Run(StoreLoopAsync);
-        var tick = TimeSpan.FromTicks(Math.Max(_settings.FlushInterval.Ticks / 4, TimeSpan.TicksPerMillisecond));
+        var tick = TimeSpan.FromTicks(Math.Max(Math.Min(_settings.FlushInterval.Ticks / 4, _settings.TailInterval.Ticks), TimeSpan.TicksPerMillisecond));
         _flushTimer = _time.CreateTimer(_ => FlushIfDue(tick), null, tick, tick);
     }
 
     public long LineCount => Volatile.Read(ref _lineCount);
     public long ByteCount => Volatile.Read(ref _byteCount);
     public long MalformedCount => Volatile.Read(ref _malformedCount);
+    /// <summary>Lines of the app's own connections, dropped before storing.</summary>
+    public long OwnLinesDropped => Volatile.Read(ref _ownLinesDropped);
+
+    /// <summary>Drops the lines of a client of the app's own (e.g. the watchdog) from now on.</summary>
+    /// <param name="address">as MONITOR writes it: <c>127.0.0.1:50012</c>.</param>
+    public void ExcludeClient(string address)
+    {
+        var bytes = System.Text.Encoding.ASCII.GetBytes(address);
+        lock (_gate)
+        {
+            if (_ownAddresses.Any(a => a.AsSpan().SequenceEqual(bytes))) return;
+            _ownAddresses = [.. _ownAddresses, bytes];
+        }
+    }
     /// <summary>Lines already stored, i.e. readable from storage.</summary>
     public long StoredLines => Volatile.Read(ref _storedLines);
     public long StoredBytes => Volatile.Read(ref _storedBytes);
@@ -100,7 +122,7 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
 
     public void EndBatch()
     {
-        try { PublishTail(); }
+        try { PublishTailIfDue(); }
         finally { Monitor.Exit(_gate); }
     }
 
@@ -115,6 +137,17 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     public bool OnLine(ReadOnlySpan<byte> line)
     {
         if (_capReached is not null || _completed) return false;
+        long ts = 0;
+        var wellFormed = MonitorLineParser.TryParse(line, out var view);
+        if (wellFormed)
+        {
+            if (_ownAddresses.Length > 0 && IsOwn(view.Addr))
+            {
+                Volatile.Write(ref _ownLinesDropped, _ownLinesDropped + 1);
+                return true;
+            }
+            ts = view.TimestampMicros;
+        }
         var size = line.Length + 1;
         if (_byteCount + size > _byteCap)
         {
@@ -131,10 +164,7 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
             }
         }
 
-        long ts = 0;
-        if (MonitorLineParser.TryParse(line, out var view)) ts = view.TimestampMicros;
-        else _malformedCount++;
-
+        if (!wellFormed) _malformedCount++;
         if (_chunkLines == 0)
         {
             _chunkOpenedAt = _time.GetTimestamp();
@@ -164,6 +194,13 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         return true;
     }
 
+    private bool IsOwn(ReadOnlySpan<byte> address)
+    {
+        foreach (var own in _ownAddresses)
+            if (address.SequenceEqual(own)) return true;
+        return false;
+    }
+
     public void OnOversizedLine(long bytesSoFar)
     {
         lock (_gate) ReachCap(CaptureEnd.ByteCap);
@@ -181,9 +218,16 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         _tailLineEnds[_tailLines++] = end - _tailFrom;
     }
 
+    private void PublishTailIfDue()
+    {
+        if (_tailLines > 0 && (_length - _tailFrom >= TailMaxBytes || _time.GetElapsedTime(_tailPublishedAt) >= _settings.TailInterval))
+            PublishTail();
+    }
+
     private void PublishTail()
     {
         if (_tail is null || _tailLines == 0) return;
+        _tailPublishedAt = _time.GetTimestamp();
         var data = _buffer.AsSpan(_tailFrom, _length - _tailFrom).ToArray();
         var firstSeq = _lineCount - _tailLines;
         _tail.Publish(new TailBlock(data, _tailLineEnds.AsSpan(0, _tailLines).ToArray(), firstSeq));
@@ -210,7 +254,9 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         if (!Monitor.TryEnter(_gate)) return; // the source is appending: it will be checked next tick
         try
         {
-            if (_chunkLines > 0 && !_completed && _time.GetElapsedTime(_chunkOpenedAt) >= due) SealChunk();
+            if (_completed) return;
+            if (_chunkLines > 0 && _time.GetElapsedTime(_chunkOpenedAt) >= due) SealChunk();
+            else PublishTailIfDue();
         }
         finally { Monitor.Exit(_gate); }
     }

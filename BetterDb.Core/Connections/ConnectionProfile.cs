@@ -1,6 +1,9 @@
 namespace BetterDb.Core.Connections;
 
-/// <summary>A Redis/Valkey endpoint as the app uses it. <see cref="Password"/> is clear text in memory only.</summary>
+/// <summary>
+/// A Redis/Valkey endpoint as the app uses it. <see cref="Password"/> and <see cref="ClientKey"/> are
+/// clear text in memory only.
+/// </summary>
 public sealed record ConnectionProfile
 {
     public const string DefaultId = "default";
@@ -12,18 +15,28 @@ public sealed record ConnectionProfile
     public string? Username { get; init; }
     public string? Password { get; init; }
     public bool Tls { get; init; }
+    /// <summary>PEM of the CA (or CAs) to trust instead of the system store; null for the system store.</summary>
+    public string? CaCertificate { get; init; }
+    /// <summary>Accept any server certificate: the traffic is encrypted but anyone on the path can read and change it.</summary>
+    public bool TlsInsecure { get; init; }
+    /// <summary>PEM of the certificate (and its intermediates) to present, for servers with <c>tls-auth-clients yes</c>.</summary>
+    public string? ClientCertificate { get; init; }
+    /// <summary>PEM of <see cref="ClientCertificate"/>'s private key.</summary>
+    public string? ClientKey { get; init; }
     public int Db { get; init; }
     public bool IsDefault => Id == DefaultId;
     public DateTime CreatedAt { get; init; }
 
     public string Endpoint => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 
-    public override string ToString() => $"{Name} ({Endpoint})"; // never the password
+    public override string ToString() => $"{Name} ({Endpoint})"; // never the password or the client key
 }
 
-/// <summary>The shape a connection has over HTTP and in the UI: no password, not even its length.</summary>
-public sealed record ConnectionView(string Id, string Name, string Host, int Port, string? Username, bool Tls, int Db, bool IsDefault, bool HasPassword)
+/// <summary>The shape a connection has over HTTP and in the UI: no password and no client key, not even their length.</summary>
+public sealed record ConnectionView(string Id, string Name, string Host, int Port, string? Username, bool Tls, int Db, bool IsDefault, bool HasPassword,
+    string? CaCertificate = null, bool TlsInsecure = false, string? ClientCertificate = null, bool HasClientKey = false)
 {
     public static ConnectionView From(ConnectionProfile p) =>
-        new(p.Id, p.Name, p.Host, p.Port, p.Username, p.Tls, p.Db, p.IsDefault, !string.IsNullOrEmpty(p.Password));
+        new(p.Id, p.Name, p.Host, p.Port, p.Username, p.Tls, p.Db, p.IsDefault, !string.IsNullOrEmpty(p.Password),
+            p.CaCertificate, p.TlsInsecure, p.ClientCertificate, !string.IsNullOrEmpty(p.ClientKey));
 }

@@ -7,8 +7,16 @@ using Microsoft.Extensions.Options;
 
 namespace BetterDb.Core.Connections;
 
-/// <summary>What a user may set on a connection. A null password on update keeps the stored one; "" clears it.</summary>
-public sealed record ConnectionInput(string? Name, string? Host, int? Port, string? Username, string? Password, bool? Tls, int? Db);
+/// <summary>
+/// What a user may set on a connection. A null password or client key on update keeps the stored one; "" clears it.
+/// The TLS fields are PEM text: <paramref name="CaCertificate"/> to trust instead of the system store,
+/// <paramref name="ClientCertificate"/> with <paramref name="ClientKey"/> for servers that require client certificates.
+/// </summary>
+public sealed record ConnectionInput(string? Name, string? Host, int? Port, string? Username, string? Password, bool? Tls, int? Db,
+    string? CaCertificate = null, bool? TlsInsecure = null, string? ClientCertificate = null, string? ClientKey = null)
+{
+    public override string ToString() => $"ConnectionInput {{ Name = {Name}, Host = {Host}, Port = {Port} }}"; // never the secrets
+}
 
 public sealed record ConnectionTestResult(bool Ok, double? LatencyMs, string? ServerVersion, string? ServerName, string? Mode, string? Error);
 
@@ -18,7 +26,7 @@ public sealed record NodesResult(bool IsCluster, IReadOnlyList<ClusterNode> Node
 
 /// <summary>
 /// The connection registry: <c>default</c> from configuration plus the ones users add
-/// (stored with the password encrypted by ASP.NET Data Protection).
+/// (stored with the password and the TLS client key encrypted by ASP.NET Data Protection).
 /// </summary>
 public sealed class ConnectionService
 {
@@ -26,15 +34,17 @@ public sealed class ConnectionService
 
     private readonly IDbContextFactory<BetterDbContext> _contexts;
     private readonly IDataProtector _protector;
+    private readonly IDataProtector _clientKeyProtector;
     private readonly ConnectionProfile? _default;
 
     public ConnectionService(IDbContextFactory<BetterDbContext> contexts, IDataProtectionProvider protection, IOptions<BetterDbOptions> options)
     {
         _contexts = contexts;
         _protector = protection.CreateProtector("BetterDb.Connections.Password");
+        _clientKeyProtector = protection.CreateProtector("BetterDb.Connections.ClientKey");
         var url = options.Value.DefaultConnection;
         if (!string.IsNullOrWhiteSpace(url) && RedisUrl.TryParse(url, out var profile, out _))
-            _default = profile;
+            _default = options.Value.DefaultConnectionTls.ApplyTo(profile);
     }
 
     /// <summary>Raised after a connection is added, changed or removed.</summary>
@@ -59,7 +69,7 @@ public sealed class ConnectionService
 
     public async Task<ConnectionProfile> CreateAsync(ConnectionInput input, CancellationToken ct = default)
     {
-        Validate(input, creating: true);
+        Validate(input);
         var now = DateTime.UtcNow;
         var row = new ConnectionEntity
         {
@@ -68,7 +78,8 @@ public sealed class ConnectionService
             Host = input.Host!.Trim(),
             CreatedAt = now,
         };
-        Apply(row, input, now);
+        var tls = ResolveTls(input, storedKey: null);
+        Apply(row, input, tls, now);
         await using var db = await _contexts.CreateDbContextAsync(ct);
         db.Connections.Add(row);
         await db.SaveChangesAsync(ct);
@@ -81,11 +92,12 @@ public sealed class ConnectionService
     {
         if (id == ConnectionProfile.DefaultId)
             throw new ConflictException("The default connection comes from configuration (BetterDb:DefaultConnection); change it there.");
-        Validate(input, creating: false);
+        Validate(input);
         await using var db = await _contexts.CreateDbContextAsync(ct);
         var row = await db.Connections.FirstOrDefaultAsync(c => c.Id == id, ct);
         if (row is null) return null;
-        Apply(row, input, DateTime.UtcNow);
+        var tls = ResolveTls(input, row.ProtectedClientKey is null ? null : _clientKeyProtector.Unprotect(row.ProtectedClientKey));
+        Apply(row, input, tls, DateTime.UtcNow);
         await db.SaveChangesAsync(ct);
         Changed?.Invoke();
         return ToProfile(row);
@@ -143,7 +155,7 @@ public sealed class ConnectionService
         }
     }
 
-    private static void Validate(ConnectionInput input, bool creating)
+    private static void Validate(ConnectionInput input)
     {
         if (string.IsNullOrWhiteSpace(input.Name)) throw new InvalidInputException("name", "A name is required.");
         if (input.Name.Trim().Length > 200) throw new InvalidInputException("name", "The name is longer than 200 characters.");
@@ -153,10 +165,34 @@ public sealed class ConnectionService
         if (input.Port is null) throw new InvalidInputException("port", "A port is required.");
         if (input.Port is < 1 or > 65535) throw new InvalidInputException("port", "The port must be between 1 and 65535.");
         if (input.Db is < 0 or > 100_000) throw new InvalidInputException("db", "The database must be a number from 0.");
-        _ = creating;
     }
 
-    private void Apply(ConnectionEntity row, ConnectionInput input, DateTime now)
+    /// <summary>The TLS settings a save ends with, checked as a handshake would use them.</summary>
+    private sealed record TlsInput(string? CaCertificate, string? ClientCertificate, string? ClientKey, bool ClientKeyChanged);
+
+    /// <param name="storedKey">the connection's client key now (clear), kept when the input's is null.</param>
+    private static TlsInput ResolveTls(ConnectionInput input, string? storedKey)
+    {
+        var ca = NullIfBlank(input.CaCertificate);
+        var certificate = NullIfBlank(input.ClientCertificate);
+        // A key without its certificate is of no use: removing the certificate removes the stored key too.
+        var key = input.ClientKey is null ? (certificate is null ? null : storedKey) : NullIfBlank(input.ClientKey);
+        if (TlsClientSettings.Check(ca, certificate, key) is { } error)
+            throw new InvalidInputException(FieldName(error.Field), error.Message);
+        return new TlsInput(ca, certificate, key, key != storedKey);
+    }
+
+    /// <summary>The JSON name of a TLS field, as a 400 names it.</summary>
+    private static string FieldName(TlsField field) => field switch
+    {
+        TlsField.CaCertificate => "caCertificate",
+        TlsField.ClientCertificate => "clientCertificate",
+        _ => "clientKey",
+    };
+
+    private static string? NullIfBlank(string? pem) => string.IsNullOrWhiteSpace(pem) ? null : pem.Trim();
+
+    private void Apply(ConnectionEntity row, ConnectionInput input, TlsInput tls, DateTime now)
     {
         row.Name = input.Name!.Trim();
         row.Host = input.Host!.Trim();
@@ -165,6 +201,11 @@ public sealed class ConnectionService
         if (input.Password is not null)
             row.ProtectedPassword = input.Password.Length == 0 ? null : _protector.Protect(input.Password);
         row.Tls = input.Tls ?? false;
+        row.CaCertificate = tls.CaCertificate;
+        row.TlsInsecure = input.TlsInsecure ?? false;
+        row.ClientCertificate = tls.ClientCertificate;
+        if (tls.ClientKeyChanged)
+            row.ProtectedClientKey = tls.ClientKey is null ? null : _clientKeyProtector.Protect(tls.ClientKey);
         row.Db = input.Db ?? 0;
         row.UpdatedAt = now;
     }
@@ -178,6 +219,10 @@ public sealed class ConnectionService
         Username = row.Username,
         Password = row.ProtectedPassword is null ? null : _protector.Unprotect(row.ProtectedPassword),
         Tls = row.Tls,
+        CaCertificate = row.CaCertificate,
+        TlsInsecure = row.TlsInsecure,
+        ClientCertificate = row.ClientCertificate,
+        ClientKey = row.ProtectedClientKey is null ? null : _clientKeyProtector.Unprotect(row.ProtectedClientKey),
         Db = row.Db,
         CreatedAt = row.CreatedAt,
     };

@@ -8,7 +8,7 @@ public sealed class TargetUnreachableException(string message, Exception? inner 
 /// <summary>Identifies a connection's target for caches: a changed host, port, user or TLS setting is a different target.</summary>
 public static class ConnectionKey
 {
-    public static string For(ConnectionProfile p) => $"{p.Id}|{p.Host}|{p.Port}|{p.Username}|{p.Tls}";
+    public static string For(ConnectionProfile p) => $"{p.Id}|{p.Host}|{p.Port}|{p.Username}|{p.Tls}|{TlsClientSettings.Fingerprint(p)}";
 }
 
 /// <summary>
@@ -38,12 +38,15 @@ public sealed class RedisCommandClient : IAsyncDisposable
     public System.Net.EndPoint? LocalEndPoint => _conn.LocalEndPoint;
 
     /// <summary>Opens, authenticates and names the client; <paramref name="timeout"/> bounds the open and every command.</summary>
-    public static async Task<RedisCommandClient> OpenAsync(ConnectionProfile profile, string purpose, TimeSpan timeout, CancellationToken ct = default)
+    /// <param name="connected">told our side of the connection before the first command is sent (so a capture can leave our lines out).</param>
+    public static async Task<RedisCommandClient> OpenAsync(ConnectionProfile profile, string purpose, TimeSpan timeout, CancellationToken ct = default,
+        Action<System.Net.EndPoint?>? connected = null)
     {
         RespConnection? conn = null;
         try
         {
             conn = await RespConnection.OpenAsync(profile, timeout, ct);
+            connected?.Invoke(conn.LocalEndPoint);
             await conn.HandshakeAsync(profile, ClientName(purpose), timeout, ct);
             return new RedisCommandClient(conn, timeout, profile.Endpoint);
         }

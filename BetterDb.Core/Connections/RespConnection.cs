@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 
@@ -20,7 +19,7 @@ public sealed record RespReply(char Type, string? Text, long Integer = 0, RespRe
 /// <summary>
 /// A dedicated raw RESP2 connection. StackExchange.Redis multiplexes commands and
 /// cannot enter MONITOR mode, and it wraps server errors; this connection gives the
-/// server's exact words and hands the MONITOR stream to <see cref="MonitorReader"/>.
+/// server's exact words. (The MONITOR connection is the blocking MonitorConnection: see there why.)
 /// </summary>
 public sealed class RespConnection : IAsyncDisposable
 {
@@ -50,11 +49,7 @@ public sealed class RespConnection : IAsyncDisposable
             await socket.ConnectAsync(profile.Host, profile.Port, cts.Token);
             Stream stream = new NetworkStream(socket, ownsSocket: false);
             if (profile.Tls)
-            {
-                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = profile.Host }, cts.Token);
-                stream = ssl;
-            }
+                stream = await TlsClientSettings.AuthenticateAsync(stream, profile, timeout, cts.Token, ct);
             return new RespConnection(socket, stream);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -115,23 +110,26 @@ public sealed class RespConnection : IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _out = new(256);
 
     /// <summary>Buffers one command as a RESP array of bulk strings.</summary>
-    public void Write(params string[] args)
+    public void Write(params string[] args) => WriteCommand(_out, args);
+
+    /// <summary>Writes one command to <paramref name="output"/> as a RESP array of bulk strings.</summary>
+    public static void WriteCommand(IBufferWriter<byte> output, params string[] args)
     {
-        WriteHeader('*', args.Length);
+        WriteHeader(output, '*', args.Length);
         foreach (var a in args)
         {
             var bytes = Encoding.UTF8.GetBytes(a);
-            WriteHeader('$', bytes.Length);
-            _out.Write(bytes);
-            _out.Write("\r\n"u8);
+            WriteHeader(output, '$', bytes.Length);
+            output.Write(bytes);
+            output.Write("\r\n"u8);
         }
     }
 
-    private void WriteHeader(char type, int n)
+    private static void WriteHeader(IBufferWriter<byte> output, char type, int n)
     {
-        _out.Write([(byte)type]);
-        _out.Write(Encoding.ASCII.GetBytes(n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        _out.Write("\r\n"u8);
+        output.Write([(byte)type]);
+        output.Write(Encoding.ASCII.GetBytes(n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        output.Write("\r\n"u8);
     }
 
     public async Task FlushAsync(CancellationToken ct)
@@ -148,7 +146,7 @@ public sealed class RespConnection : IAsyncDisposable
             var result = await Input.ReadAsync(ct);
             var buffer = result.Buffer;
             var reader = new SequenceReader<byte>(buffer);
-            if (TryParse(ref reader, out var reply))
+            if (TryParseReply(ref reader, out var reply))
             {
                 Input.AdvanceTo(reader.Position);
                 return reply!;
@@ -158,7 +156,8 @@ public sealed class RespConnection : IAsyncDisposable
         }
     }
 
-    private static bool TryParse(ref SequenceReader<byte> reader, out RespReply? reply)
+    /// <summary>Parses one whole reply at the reader's position; false (reader position undefined) when more bytes are needed.</summary>
+    public static bool TryParseReply(ref SequenceReader<byte> reader, out RespReply? reply)
     {
         reply = null;
         if (!reader.TryRead(out var type)) return false;
@@ -189,7 +188,7 @@ public sealed class RespConnection : IAsyncDisposable
                 if (n < 0) { reply = new RespReply('*', null); return true; }
                 var items = new RespReply[n];
                 for (var i = 0; i < n; i++)
-                    if (!TryParse(ref reader, out items[i]!)) return false;
+                    if (!TryParseReply(ref reader, out items[i]!)) return false;
                 reply = new RespReply('*', null, n, items);
                 return true;
             }

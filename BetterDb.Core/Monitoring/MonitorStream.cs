@@ -16,8 +16,8 @@ public enum MonitorReadEnd
 }
 
 /// <summary>
-/// Splits a MONITOR stream into lines for a sink: RESP framing (<c>+line\r\n</c>) from a
-/// live connection, or text framing (<c>line\n</c>) from a <c>redis-cli monitor</c> file.
+/// Enters MONITOR mode on a connection, and splits a <c>redis-cli monitor</c> text file
+/// (<c>line\n</c>) into lines for a sink; the live RESP stream is read by <see cref="MonitorRespReader"/>.
 /// Lines are handed over as spans into the pipe's buffer: nothing is allocated per line.
 /// </summary>
 public static class MonitorStream
@@ -42,20 +42,10 @@ public static class MonitorStream
         }
     }
 
-    /// <summary>
-    /// Reads RESP replies until cancelled or the sink stops. A dropped connection throws
-    /// <see cref="IOException"/>; an error reply throws <see cref="RedisServerException"/>.
-    /// </summary>
-    public static Task<MonitorReadEnd> ReadRespAsync(PipeReader input, IMonitorLineSink sink, CancellationToken ct) =>
-        ReadAsync(input, sink, resp: true, ct);
-
     /// <summary>Reads a <c>redis-cli monitor</c> text file (an "OK" first line is skipped).</summary>
-    public static Task<MonitorReadEnd> ReadTextAsync(PipeReader input, IMonitorLineSink sink, CancellationToken ct) =>
-        ReadAsync(input, sink, resp: false, ct);
-
-    private static async Task<MonitorReadEnd> ReadAsync(PipeReader input, IMonitorLineSink sink, bool resp, CancellationToken ct)
+    public static async Task<MonitorReadEnd> ReadTextAsync(PipeReader input, IMonitorLineSink sink, CancellationToken ct)
     {
-        var firstLine = !resp;
+        var firstLine = true;
         while (true)
         {
             ReadResult result;
@@ -66,7 +56,7 @@ public static class MonitorStream
             var stop = false;
             SequencePosition consumed;
             sink.BeginBatch();
-            try { stop = !ProcessLines(buffer, sink, resp, ref firstLine, out consumed); }
+            try { stop = !ProcessLines(buffer, sink, ref firstLine, out consumed); }
             finally { sink.EndBatch(); }
 
             var pending = buffer.Slice(consumed).Length;
@@ -80,19 +70,18 @@ public static class MonitorStream
             if (stop) return MonitorReadEnd.SinkStopped;
             if (result.IsCompleted)
             {
-                if (resp) throw new IOException("connection closed by the server");
                 if (pending > 0 && !DeliverLast(buffer.Slice(consumed), sink, ref firstLine)) return MonitorReadEnd.SinkStopped;
                 return MonitorReadEnd.EndOfStream;
             }
         }
     }
 
-    private static bool ProcessLines(ReadOnlySequence<byte> buffer, IMonitorLineSink sink, bool resp, ref bool firstLine, out SequencePosition consumed)
+    private static bool ProcessLines(ReadOnlySequence<byte> buffer, IMonitorLineSink sink, ref bool firstLine, out SequencePosition consumed)
     {
         var reader = new SequenceReader<byte>(buffer);
         while (reader.TryReadTo(out ReadOnlySpan<byte> line, (byte)'\n'))
         {
-            if (!Deliver(line, sink, resp, ref firstLine))
+            if (!Deliver(line, sink, ref firstLine))
             {
                 consumed = reader.Position;
                 return false;
@@ -102,16 +91,8 @@ public static class MonitorStream
         return true;
     }
 
-    private static bool Deliver(ReadOnlySpan<byte> line, IMonitorLineSink sink, bool resp, ref bool firstLine)
+    private static bool Deliver(ReadOnlySpan<byte> line, IMonitorLineSink sink, ref bool firstLine)
     {
-        if (resp)
-        {
-            if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
-            if (line.Length > 0 && line[0] == (byte)'-')
-                throw new RedisServerException(Encoding.UTF8.GetString(line[1..]));
-            if (line.Length > 0 && line[0] == (byte)'+') line = line[1..];
-            return sink.OnLine(line);
-        }
         if (firstLine)
         {
             firstLine = false;
@@ -125,7 +106,7 @@ public static class MonitorStream
     {
         var bytes = rest.ToArray();
         sink.BeginBatch();
-        try { return Deliver(bytes, sink, resp: false, ref firstLine); }
+        try { return Deliver(bytes, sink, ref firstLine); }
         finally { sink.EndBatch(); }
     }
 }

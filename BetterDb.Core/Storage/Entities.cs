@@ -10,6 +10,13 @@ public sealed class ConnectionEntity
     /// <summary>Data-protection ciphertext; the clear password is never stored.</summary>
     public string? ProtectedPassword { get; set; }
     public bool Tls { get; set; }
+    /// <summary>PEM of the CA to trust; public material, stored in clear.</summary>
+    public string? CaCertificate { get; set; }
+    public bool TlsInsecure { get; set; }
+    /// <summary>PEM of the client certificate; public material, stored in clear.</summary>
+    public string? ClientCertificate { get; set; }
+    /// <summary>Data-protection ciphertext of the client certificate's private key; the clear key is never stored.</summary>
+    public string? ProtectedClientKey { get; set; }
     public int Db { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
@@ -34,6 +41,8 @@ public sealed class SessionEntity
     public long MalformedCount { get; set; }
     public string? TerminationReason { get; set; }
     public string? TargetNode { get; set; }
+    /// <summary>Lines of the app's own connections left out of the capture.</summary>
+    public long OwnLinesDropped { get; set; }
 }
 
 /// <summary>A block of consecutive raw MONITOR lines ("line\n" each), compressed.</summary>

@@ -46,6 +46,16 @@ public sealed class MonitorStreamTests
         PipeReader.Create(new MemoryStream(Encoding.Latin1.GetBytes(text)),
             new StreamPipeReaderOptions(bufferSize: bufferSize, minimumReadSize: Math.Min(bufferSize, 1024)));
 
+    /// <summary>A stream that returns at most <paramref name="maxPerRead"/> bytes per read, as a socket may.</summary>
+    private sealed class TrickleStream(byte[] data, int maxPerRead) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, maxPerRead));
+    }
+
+    /// <summary>The live reader on the test's thread pool, fed from memory in reads of at most <paramref name="bufferSize"/> bytes.</summary>
+    private static Task<MonitorReadEnd> ReadResp(string text, IMonitorLineSink sink, int bufferSize = 4096) =>
+        Task.Run(() => MonitorRespReader.Read(new TrickleStream(Encoding.Latin1.GetBytes(text), bufferSize), [], sink, CancellationToken.None));
+
     private static readonly string L1 = Text(1), L2 = Text(2), L3 = Text(3);
 
     [Theory]
@@ -55,7 +65,7 @@ public sealed class MonitorStreamTests
     {
         var sink = new RecordingSink();
         var ex = await Assert.ThrowsAsync<IOException>(() =>
-            MonitorStream.ReadRespAsync(Reader($"+{L1}\r\n+{L2}\r\n+{L3}\r\n", bufferSize), sink, CancellationToken.None));
+            ReadResp($"+{L1}\r\n+{L2}\r\n+{L3}\r\n", sink, bufferSize));
         Assert.Equal("connection closed by the server", ex.Message);
         Assert.Equal([L1, L2, L3], sink.Lines);
     }
@@ -65,7 +75,7 @@ public sealed class MonitorStreamTests
     {
         var sink = new RecordingSink();
         var ex = await Assert.ThrowsAsync<RedisServerException>(() =>
-            MonitorStream.ReadRespAsync(Reader($"+{L1}\r\n-ERR max number of clients reached\r\n+{L2}\r\n"), sink, CancellationToken.None));
+            ReadResp($"+{L1}\r\n-ERR max number of clients reached\r\n+{L2}\r\n", sink));
         Assert.Equal("ERR max number of clients reached", ex.Message);
         Assert.Equal([L1], sink.Lines);
     }
@@ -100,7 +110,7 @@ public sealed class MonitorStreamTests
         var huge = new string('x', 50_000);
         var text = resp ? $"+{L1}\r\n+{huge}\r\n+{L2}\r\n" : $"{L1}\n{huge}\n{L2}\n";
         var end = resp
-            ? await MonitorStream.ReadRespAsync(Reader(text), sink, CancellationToken.None)
+            ? await ReadResp(text, sink)
             : await MonitorStream.ReadTextAsync(Reader(text), sink, CancellationToken.None);
         Assert.Equal(MonitorReadEnd.SinkStopped, end);
         Assert.Equal([L1], sink.Lines);
@@ -123,7 +133,7 @@ public sealed class MonitorStreamTests
     public async Task A_sink_that_stops_ends_the_read()
     {
         var sink = new RecordingSink { StopAfter = 2 };
-        var end = await MonitorStream.ReadRespAsync(Reader($"+{L1}\r\n+{L2}\r\n+{L3}\r\n"), sink, CancellationToken.None);
+        var end = await ReadResp($"+{L1}\r\n+{L2}\r\n+{L3}\r\n", sink);
         Assert.Equal(MonitorReadEnd.SinkStopped, end);
         Assert.Equal([L1, L2], sink.Lines);
     }
@@ -135,7 +145,9 @@ public sealed class MonitorStreamTests
         await pipe.Writer.WriteAsync(Encoding.ASCII.GetBytes($"+{L1}\r\n"));
         var sink = new RecordingSink();
         using var cts = new CancellationTokenSource();
-        var reading = MonitorStream.ReadRespAsync(pipe.Reader, sink, cts.Token);
+        // Cancelling unblocks the read the way shutting a socket down does: the source ends.
+        using var unblock = cts.Token.Register(() => pipe.Writer.Complete());
+        var reading = Task.Run(() => MonitorRespReader.Read(pipe.Reader.AsStream(), [], sink, cts.Token));
         await Poll.UntilAsync(() => sink.Lines.Count == 1, "the first line");
         cts.Cancel();
         Assert.Equal(MonitorReadEnd.Cancelled, await reading.WaitAsync(TimeSpan.FromSeconds(5)));
@@ -150,7 +162,7 @@ public sealed class MonitorStreamTests
         await using var writer = new CaptureWriter("s", null, capBytes, long.MaxValue, store);
         var text = string.Concat(lines.Select(l => $"+{l}\r\n"));
 
-        var end = await MonitorStream.ReadRespAsync(Reader(text, bufferSize: 333), writer, CancellationToken.None);
+        var end = await ReadResp(text, writer, 333);
         await writer.CompleteAsync();
 
         Assert.Equal(MonitorReadEnd.SinkStopped, end);

@@ -13,7 +13,7 @@ public class RedisFixture : IAsyncLifetime
 {
     private ConnectionMultiplexer? _client;
 
-    public RedisServer Server { get; private set; } = null!;
+    public RedisServer Server { get; protected set; } = null!;
 
     public string Url => Server.Url;
 

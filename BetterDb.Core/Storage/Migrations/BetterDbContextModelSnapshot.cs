@@ -85,6 +85,12 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<string>("Id")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CaCertificate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClientCertificate")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -104,10 +110,16 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<int>("Port")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ProtectedClientKey")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ProtectedPassword")
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("Tls")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("TlsInsecure")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("UpdatedAt")
@@ -148,6 +160,9 @@ namespace BetterDb.Core.Storage.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("MalformedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OwnLinesDropped")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("RequestedBy")
