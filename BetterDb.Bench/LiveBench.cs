@@ -1,178 +1,290 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
-using BetterDb.Core.Capture;
-using BetterDb.Core.Connections;
-using BetterDb.Core.Monitoring;
-using BetterDb.Testing;
 
 namespace BetterDb.Bench;
 
 /// <summary>
-/// A capture against a local redis-server saturated by <c>redis-benchmark -P 16</c>, with
-/// <c>redis-cli monitor</c> attached in the same window. Rounds alternate between
-/// "redis-cli + BetterDb" and "redis-cli only" so the cost of our capture on the server's
-/// throughput is compared under the same conditions.
+/// What a capture costs the server, in every traffic shape (see shared/RECIPES.md, "Measuring a capture's
+/// cost on the server"). A private redis-server is saturated by redis-benchmark while exactly one MONITOR
+/// reader is attached: <c>redis-cli monitor &gt; file</c> (the reference) or a capture of the real app, run as
+/// a child process and driven over its HTTP API. Rounds alternate the readers; the report compares medians
+/// of the server's req/s, the reader's CPU per line, completeness and the server's output buffer for it.
 /// </summary>
 internal static partial class LiveBench
 {
+    private const string Cli = "redis-cli";
+    private const string AppMonitorName = "betterdb-monitor";
+    private const string DefaultDll = "BetterDb.Blazor/bin/Release/net10.0/BetterDb.Blazor.dll";
+
+    /// <summary>A traffic shape: redis-benchmark options and requests per test for a 3-6 s round on 2 cores.</summary>
+    private sealed record Regime(string Name, int Requests, string Options, string Tests)
+    {
+        public int TestCount => Tests.Split(',').Length;
+    }
+
+    private static readonly Regime[] AllRegimes =
+    [
+        new("unpipelined", 200_000, "-c 20", "set"),
+        new("200-clients", 250_000, "-c 200", "set"),
+        new("P4", 800_000, "-c 20 -P 4", "set"),
+        new("P16", 2_000_000, "-c 20 -P 16", "set"),
+        new("4KB-values", 20_000, "-c 20 -d 4096", "set"), // the server's own MONITOR formatting of 4 KB values is slow
+        new("mixed", 40_000, "-c 20", "set,get,incr,lpush,hset,zadd"),
+    ];
+
+    /// <summary>A reader to compare; <paramref name="MonitorName"/> is how it shows in CLIENT LIST ("" for redis-cli).</summary>
+    private sealed record Variant(string Name, string MonitorName, Func<Task<IMonitorRun>> Start);
+
+    private sealed record Round(double Rps, long Sent, long Lines, double CpuSeconds, long PeakOmem, string? Note)
+    {
+        public double CpuPerMillionLines => Lines > 0 ? CpuSeconds / Lines * 1e6 : double.NaN;
+    }
+
+    private sealed record Setup(BenchServer Server, SideClient Probe, double Scale)
+    {
+        public int Requests(Regime r) => Math.Max(1000, (int)Math.Round(r.Requests * Scale));
+    }
+
     public static async Task<int> RunAsync(BenchOptions options)
     {
-        var requests = options.GetInt("requests", 2_000_000);
+        Console.WriteLine($"command: BetterDb.Bench {Proc.Shell(Environment.GetCommandLineArgs().Skip(1))}");
         var rounds = options.GetInt("rounds", 3);
-        var test = options.Get("test") ?? "set";
-        await using var redis = await RedisServer.StartAsync(TimeSpan.FromMinutes(20));
-        Console.WriteLine($"redis-server on 127.0.0.1:{redis.Port}; redis-benchmark -P 16 -t {test} -n {requests:N0}; {rounds} rounds; cores: {Environment.ProcessorCount}");
-
-        var withUs = new List<double>();
-        var cliOnly = new List<double>();
-        var worstRatio = double.MaxValue;
-        long peakOmem = 0, peakCliOmem = 0;
-        for (var round = 1; round <= rounds; round++)
+        var scale = double.Parse(options.Get("scale") ?? "1", CultureInfo.InvariantCulture);
+        var regimes = PickRegimes(options.Get("regimes"));
+        var apps = PickApps(options.Get("app"));
+        if (regimes is null || apps is null) return 2;
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores; load average at start: {LoadAverage()}");
+        var workDir = Directory.CreateTempSubdirectory("betterdb-live-").FullName;
+        try
         {
-            foreach (var attachUs in new[] { true, false })
+            await RunAllAsync(options.Get("tls") == "true", scale, rounds, regimes, apps, workDir);
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            Console.WriteLine($"the bench could not be set up: {ex.Message}");
+            return 1;
+        }
+        finally
+        {
+            try { Directory.Delete(workDir, recursive: true); }
+            catch (IOException ex) { Console.WriteLine($"could not remove {workDir}: {ex.Message}"); }
+            Console.WriteLine($"load average at end: {LoadAverage()}");
+        }
+    }
+
+    private static async Task RunAllAsync(bool tls, double scale, int rounds, IReadOnlyList<Regime> regimes,
+        IReadOnlyList<(string Name, string Dll)> apps, string workDir)
+    {
+        await using var server = await BenchServer.StartAsync(tls, workDir);
+        await using var probe = await SideClient.OpenAsync(server);
+        Console.WriteLine($"redis-server on 127.0.0.1:{server.Port}{(tls ? " (TLS only)" : "")}; {rounds} rounds; scale {scale}");
+        var running = new List<AppInstance>();
+        try
+        {
+            foreach (var (name, dll) in apps)
             {
-                var result = await PhaseAsync(redis, attachUs, requests, test);
-                (attachUs ? withUs : cliOnly).Add(result.RequestsPerSec);
-                var line = $"round {round} {(attachUs ? "redis-cli + betterdb" : "redis-cli only      ")}: {result.RequestsPerSec,10:N0} req/s; redis-cli got {result.CliLines:N0} lines";
-                if (attachUs)
+                try
                 {
-                    var ratio = (double)result.OurLines / result.CliLines;
-                    worstRatio = Math.Min(worstRatio, ratio);
-                    peakOmem = Math.Max(peakOmem, result.PeakOmem);
-                    peakCliOmem = Math.Max(peakCliOmem, result.PeakCliOmem);
-                    line += $", betterdb {result.OurLines:N0} (ratio {ratio:F4}); peak omem betterdb {result.PeakOmem / 1e6:F2} MB, redis-cli {result.PeakCliOmem / 1e6:F2} MB";
+                    var app = await AppInstance.StartAsync(name, dll, server, workDir);
+                    running.Add(app);
+                    Console.WriteLine($"app {name}: {dll}, run from a copy (pid {app.Pid}, {app.Http.BaseAddress}, connection '{app.ConnectionId}')");
                 }
-                Console.WriteLine(line);
+                catch (Exception ex)
+                {
+                    Console.WriteLine($"skipping app {name}: {ex.Message}");
+                }
             }
-        }
-        var cost = withUs.Average() / cliOnly.Average();
-        Console.WriteLine($"summary: lines ratio (worst round) {worstRatio:F4}; peak omem of betterdb-monitor {peakOmem / 1e6:F2} MB (redis-cli {peakCliOmem / 1e6:F2} MB); " +
-                          $"throughput with betterdb {withUs.Average():N0} vs redis-cli only {cliOnly.Average():N0} req/s = {cost:F3}");
-        return 0;
-    }
+            var setup = new Setup(server, probe, scale);
+            List<Variant> variants =
+            [
+                new(Cli, "", async () => await CliMonitor.StartAsync(server, workDir)),
+                .. running.Select(a => new Variant(a.Name, AppMonitorName, async () => await a.StartCaptureAsync())),
+            ];
 
-    private sealed record PhaseResult(double RequestsPerSec, long CliLines, long OurLines, long PeakOmem, long PeakCliOmem);
+            // Not measured: JIT and first-use costs of each reader. Every traffic shape once, at a quarter of its
+            // requests, so the code each one exercises (big lines, full reads) is compiled before it counts.
+            foreach (var regime in regimes)
+                foreach (var v in variants) await RoundAsync(setup, regime with { Requests = regime.Requests / 4 }, v, "warm-up");
 
-    private static async Task<PhaseResult> PhaseAsync(RedisServer redis, bool attachUs, int requests, string test)
-    {
-        var cliFile = Path.Combine(redis.Directory, "cli-monitor.txt");
-        using var cli = Process.Start(new ProcessStartInfo("bash")
-        {
-            ArgumentList = { "-c", $"exec redis-cli -p {redis.Port} monitor > '{cliFile}'" },
-            UseShellExecute = false,
-        })!;
-
-        var profile = new ConnectionProfile { Id = "bench", Name = "bench", Host = "127.0.0.1", Port = redis.Port };
-        await using var storage = await BenchStorage.CreateAsync();
-        CaptureWriter? writer = null;
-        RespConnection? connection = null;
-        Task? reading = null;
-        using var stop = new CancellationTokenSource();
-        if (attachUs)
-        {
-            // The same path as the app: raw connection, writer with a live tail, SQLite chunk store.
-            connection = await RespConnection.OpenAsync(profile, TimeSpan.FromSeconds(5));
-            await connection.HandshakeAsync(profile, "betterdb-monitor", TimeSpan.FromSeconds(5));
-            await MonitorStream.EnterMonitorAsync(connection, TimeSpan.FromSeconds(5));
-            writer = new CaptureWriter("live", null, long.MaxValue, long.MaxValue, storage.Chunks, new LiveTail());
-            reading = Task.Run(() => MonitorStream.ReadRespAsync(connection.Input, writer, stop.Token));
-        }
-        await WaitForMonitorsAsync(profile, attachUs ? 2 : 1);
-
-        long peakOmem = 0, peakCliOmem = 0;
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            await using var admin = await RespConnection.OpenAsync(profile, TimeSpan.FromSeconds(5));
-            await admin.HandshakeAsync(profile, "betterdb-bench", TimeSpan.FromSeconds(5));
-            while (!sampling.IsCancellationRequested)
+            var results = new List<(Regime Regime, Dictionary<string, List<Round>> Rounds)>();
+            foreach (var regime in regimes)
             {
-                var list = (await admin.CommandAsync(CancellationToken.None, "CLIENT", "LIST")).Text ?? "";
-                foreach (var client in list.Split('\n'))
-                {
-                    var omem = OmemField().Match(client);
-                    if (!omem.Success || !client.Contains("flags=O")) continue;
-                    var value = long.Parse(omem.Groups[1].Value);
-                    if (client.Contains("name=betterdb-monitor")) peakOmem = Math.Max(peakOmem, value);
-                    else peakCliOmem = Math.Max(peakCliOmem, value);
-                }
-                try { await Task.Delay(25, sampling.Token); } catch (OperationCanceledException) { }
+                Console.WriteLine($"{regime.Name}: redis-benchmark {Proc.Shell(BenchmarkArgs(setup, regime))}");
+                var byVariant = variants.ToDictionary(v => v.Name, _ => new List<Round>());
+                for (var r = 1; r <= rounds; r++)
+                    foreach (var v in variants)
+                        if (await RoundAsync(setup, regime, v, $"round {r}/{rounds}") is { } round)
+                            byVariant[v.Name].Add(round);
+                results.Add((regime, byVariant));
             }
-        });
-
-        var rps = await RunBenchmarkAsync(redis.Port, requests, test);
-
-        // Let both readers drain what the server still holds for them.
-        long last = -1, lastFile = -1;
-        for (var i = 0; i < 200; i++)
-        {
-            await Task.Delay(100);
-            var ours = writer?.LineCount ?? 0;
-            var file = new FileInfo(cliFile).Length;
-            if (ours == last && file == lastFile) break;
-            (last, lastFile) = (ours, file);
+            PrintTable(setup, results, variants.Select(v => v.Name).ToList(), running.FirstOrDefault()?.Cap);
         }
-        await sampling.CancelAsync();
-        await sampler;
-
-        long ourLines = 0;
-        if (attachUs)
+        finally
         {
-            await stop.CancelAsync();
-            await reading!;
-            await writer!.CompleteAsync();
-            ourLines = writer.StoredLines;
-            await writer.DisposeAsync();
-            await connection!.DisposeAsync();
+            foreach (var app in running) await app.DisposeAsync();
         }
-        cli.Kill();
-        await cli.WaitForExitAsync();
-        var cliLines = CountLines(cliFile) - 1; // redis-cli prints OK first
-        File.Delete(cliFile);
-        return new PhaseResult(rps, cliLines, ourLines, peakOmem, peakCliOmem);
     }
 
-    private static async Task WaitForMonitorsAsync(ConnectionProfile profile, int expected)
+    /// <summary>One measured round, printed as one line; a failure is printed and the bench goes on.</summary>
+    private static async Task<Round?> RoundAsync(Setup setup, Regime regime, Variant variant, string label)
     {
-        await using var admin = await RespConnection.OpenAsync(profile, TimeSpan.FromSeconds(5));
-        for (var i = 0; i < 100; i++)
+        var prefix = $"  {regime.Name,-11} {label,-9} {variant.Name,-10}";
+        try
         {
-            var list = (await admin.CommandAsync(CancellationToken.None, "CLIENT", "LIST")).Text ?? "";
-            if (list.Split('\n').Count(c => c.Contains("flags=O")) >= expected) return;
-            await Task.Delay(50);
+            var r = await MeasureAsync(setup, regime, variant);
+            Console.WriteLine($"{prefix} {r.Rps,9:N0} req/s | cpu {r.CpuSeconds,6:F2} s = {r.CpuPerMillionLines,5:F2} s/M lines | " +
+                              $"lines {r.Lines:N0} / {r.Sent:N0} | peak omem {Size(r.PeakOmem)}{(r.Note is null ? "" : " | " + r.Note)}");
+            return r;
         }
-        throw new TimeoutException("MONITOR clients did not attach");
-    }
-
-    private static async Task<double> RunBenchmarkAsync(int port, int requests, string test)
-    {
-        var psi = new ProcessStartInfo("redis-benchmark")
+        catch (Exception ex)
         {
-            ArgumentList = { "-p", port.ToString(), "-P", "16", "-q", "-n", requests.ToString(), "-t", test },
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        using var p = Process.Start(psi)!;
-        var output = await p.StandardOutput.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        var m = RpsField().Matches(output);
-        if (m.Count == 0) throw new InvalidOperationException("could not read redis-benchmark output: " + output);
-        return double.Parse(m[^1].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Console.WriteLine($"{prefix} FAILED: {ex.Message}");
+            return null;
+        }
     }
 
-    private static long CountLines(string path)
+    private static async Task<Round> MeasureAsync(Setup setup, Regime regime, Variant variant)
     {
-        long n = 0;
-        var buffer = new byte[1 << 20];
-        using var f = File.OpenRead(path);
-        int read;
-        while ((read = f.Read(buffer)) > 0) n += buffer.AsSpan(0, read).Count((byte)'\n');
-        return n;
+        await WaitForMonitorAsync(setup.Probe, null, null); // never two readers at once
+        await using var run = await variant.Start();
+        await WaitForMonitorAsync(setup.Probe, variant.MonitorName, run);
+        double cpu;
+        (double Rps, long Sent) load;
+        string? drainNote;
+        var sampler = new OmemSampler(setup.Probe);
+        await using (sampler)
+        {
+            var cpuBefore = Proc.CpuSeconds(run.Pid);
+            load = await RunBenchmarkAsync(setup, regime);
+            drainNote = await DrainAsync(run, sampler);
+            cpu = Proc.CpuSeconds(run.Pid) - cpuBefore;
+        }
+        var (lines, note) = await run.EndAsync();
+        return new Round(load.Rps, load.Sent, lines, cpu, sampler.Peak, string.Join("; ", new[] { note, drainNote }.OfType<string>()) is { Length: > 0 } n ? n : null);
     }
 
-    [GeneratedRegex(@"omem=(\d+)")]
-    private static partial Regex OmemField();
+    /// <summary>Until a MONITOR client named <paramref name="name"/> is attached, or (null) until none is.</summary>
+    private static async Task WaitForMonitorAsync(SideClient probe, string? name, IMonitorRun? run)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < deadline; await Task.Delay(50))
+        {
+            var monitors = (await probe.ClientsAsync()).Where(c => c.IsMonitor).ToList();
+            if (name is null ? monitors.Count == 0 : monitors.Any(c => c.Name == name)) return;
+            if (run is not null && await run.FailureAsync() is { } failure) throw new InvalidOperationException($"did not attach: {failure}");
+        }
+        throw new TimeoutException(name is null ? "a MONITOR client of the previous round is still attached" : $"no MONITOR client named '{name}' within 20 s");
+    }
 
-    [GeneratedRegex(@"([\d.]+) requests per second")]
-    private static partial Regex RpsField();
+    /// <summary>Until the reader has it all: the server holds nothing for it and its count stopped growing.</summary>
+    private static async Task<string?> DrainAsync(IMonitorRun run, OmemSampler sampler)
+    {
+        long last = -1;
+        var stable = 0;
+        for (var deadline = DateTime.UtcNow.AddMinutes(3); DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(250);
+            var progress = await run.ProgressAsync();
+            stable = progress == last && sampler.Last == 0 ? stable + 1 : 0;
+            if (stable >= 2) return null;
+            last = progress;
+        }
+        return "still receiving 3 min after the benchmark";
+    }
+
+    private static string[] BenchmarkArgs(Setup setup, Regime r) =>
+        [.. setup.Server.ToolArgs, "-q", "-r", "100000", "-n", setup.Requests(r).ToString(), .. r.Options.Split(' '), "-t", r.Tests];
+
+    private static async Task<(double Rps, long Sent)> RunBenchmarkAsync(Setup setup, Regime regime)
+    {
+        var output = (await Proc.RunAsync(900, "redis-benchmark", BenchmarkArgs(setup, regime))).Replace('\r', '\n');
+        var rates = RequestsPerSecond().Matches(output).Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+        if (rates.Count != regime.TestCount)
+            throw new InvalidOperationException($"read {rates.Count} of {regime.TestCount} results from redis-benchmark: {output.Trim()[^Math.Min(300, output.Trim().Length)..]}");
+        var n = setup.Requests(regime);
+        // Total requests over total time (a mean of the rates would overweight the fast tests).
+        return (rates.Count * (double)n / rates.Sum(rps => n / rps), (long)rates.Count * n);
+    }
+
+    private static void PrintTable(Setup setup, List<(Regime Regime, Dictionary<string, List<Round>> Rounds)> results, List<string> variants, long? cap)
+    {
+        var apps = variants.Skip(1).ToList();
+        var all = string.Join(" / ", variants);
+        List<string> header = ["regime", "requests", $"{Cli} req/s", .. apps.Select(a => $"{a} req/s (ratio)"),
+            .. apps.Select(a => $"CPU s per M lines {Cli} / {a} (ratio)"), $"lines received / sent ({all})", $"peak omem ({all})"];
+        Console.WriteLine();
+        Console.WriteLine($"Medians of {results.FirstOrDefault().Rounds?.Values.Max(r => r.Count) ?? 0} rounds; targets: req/s ratio >= 0.95, CPU ratio <= 1.5, lines/sent 1.000" +
+                          (cap is { } c ? $"; app caps {c:N0} lines and bytes" : ""));
+        Console.WriteLine();
+        Console.WriteLine($"| {string.Join(" | ", header)} |");
+        Console.WriteLine($"|{string.Concat(header.Select(_ => " --- |"))}");
+        foreach (var (regime, rounds) in results)
+        {
+            var sent = (long)regime.TestCount * setup.Requests(regime);
+            double Rps(string v) => Median(rounds[v].Select(r => r.Rps));
+            double Cpu(string v) => Median(rounds[v].Select(r => r.CpuPerMillionLines));
+            List<string> cells = [regime.Name, $"{sent:N0}", Num(Rps(Cli), "N0"),
+                .. apps.Select(a => $"{Num(Rps(a), "N0")} ({Num(Rps(a) / Rps(Cli), "F2")})"),
+                .. apps.Select(a => $"{Num(Cpu(Cli), "F2")} / {Num(Cpu(a), "F2")} ({Num(Cpu(a) / Cpu(Cli), "F2")})"),
+                string.Join(" / ", variants.Select(v => rounds[v].Count == 0 ? "n/a" : $"{rounds[v].Min(r => r.Lines) / (double)sent:F4}")),
+                string.Join(" / ", variants.Select(v => rounds[v].Count == 0 ? "n/a" : Size(rounds[v].Max(r => r.PeakOmem))))];
+            Console.WriteLine($"| {string.Join(" | ", cells)} |");
+        }
+        Console.WriteLine();
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Where(x => !double.IsNaN(x)).Order().ToArray();
+        return v.Length == 0 ? double.NaN : v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    private static string Num(double value, string format) => double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Size(long bytes) => bytes < 1_000_000 ? $"{bytes / 1e3:F0} kB" : $"{bytes / 1e6:F1} MB";
+
+    private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Trim();
+
+    private static IReadOnlyList<Regime>? PickRegimes(string? names)
+    {
+        if (names is null) return AllRegimes;
+        var picked = names.Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(n => AllRegimes.FirstOrDefault(r => r.Name.Equals(n, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (picked.All(r => r is not null)) return picked!;
+        Console.Error.WriteLine($"unknown regime in '{names}'; known: {string.Join(", ", AllRegimes.Select(r => r.Name))}");
+        return null;
+    }
+
+    /// <summary><c>--app NAME=PATH[,NAME=PATH...]</c>; a relative path is taken from here, else from the repository root.</summary>
+    private static IReadOnlyList<(string Name, string Dll)>? PickApps(string? spec)
+    {
+        var root = RepoRoot();
+        var apps = new List<(string Name, string Dll)>();
+        foreach (var entry in (spec ?? $"betterdb={DefaultDll}").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = entry.Split('=', 2);
+            var dll = parts is [_, { Length: > 0 } path]
+                ? new[] { Path.GetFullPath(path), Path.GetFullPath(path, root ?? "/") }.FirstOrDefault(File.Exists)
+                : null;
+            if (dll is null || parts[0] is "" or Cli || apps.Any(a => a.Name == parts[0]))
+            {
+                Console.Error.WriteLine($"--app: '{entry}' is not NAME=PATH with a unique name and an existing dll " +
+                                        $"(build the app first: dotnet build BetterDb.sln -c Release)");
+                return null;
+            }
+            apps.Add((parts[0], dll));
+        }
+        return apps;
+    }
+
+    private static string? RepoRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "BetterDb.sln"))) return dir.FullName;
+        return null;
+    }
+
+    [GeneratedRegex(@"^\s*[A-Z_]+: ([\d.]+) requests per second", RegexOptions.Multiline)]
+    private static partial Regex RequestsPerSecond();
 }

@@ -112,7 +112,8 @@ public sealed class CaptureFlowTests(AppFixture app, ITestOutputHelper output) :
         // Stop
         await p.TestId("stop-session").ClickAsync();
         await Expect(p.TestId("session-status")).ToHaveTextAsync(Word("completed"));
-        await Expect(p.TestId("termination-reason")).ToContainTextAsync("manual_stop");
+        await Expect(p.TestId("termination-reason")).ToContainTextAsync("stopped by a user");
+        await Expect(p.TestId("termination-reason")).ToHaveAttributeAsync("data-reason", "manual_stop");
         var finished = await App.GetSessionAsync(id);
         Assert.Equal("completed", finished.GetProperty("status").GetString());
         Assert.Equal("manual_stop", finished.GetProperty("terminationReason").GetString());

@@ -55,7 +55,8 @@ internal sealed class CaptureWatchdog : IAsyncDisposable
     private readonly Action<string> _ownAddress;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly Thread _thread;
+    private Action? _abort;
     private WatchdogSignals? _latest;
     private readonly WatchdogJudge _judge;
 
@@ -71,7 +72,8 @@ internal sealed class CaptureWatchdog : IAsyncDisposable
         _trip = trip;
         _ownAddress = ownAddress;
         _log = log;
-        _loop = Task.Run(RunAsync);
+        _thread = new Thread(Run) { IsBackground = true, Name = "betterdb-watchdog" };
+        _thread.Start();
     }
 
     /// <param name="monitorClientId">our MONITOR client's id (<c>CLIENT ID</c>), or null to find it by address.</param>
@@ -87,9 +89,13 @@ internal sealed class CaptureWatchdog : IAsyncDisposable
     /// <summary>How long one command may take before the server counts as not answering.</summary>
     private TimeSpan CommandTimeout => TimeSpan.FromMilliseconds(Math.Max(1000, 4 * _limits.MaxPingMs));
 
-    private async Task RunAsync()
+    /// <summary>
+    /// On a thread of its own with blocking calls, like the MONITOR reader: a dozen async round trips a
+    /// second woke the thread pool into spinning, which cost more than the capture (see BlockingRespConnection).
+    /// </summary>
+    private void Run()
     {
-        RedisCommandClient? client = null;
+        BlockingRespConnection? client = null;
         var ct = _stop.Token;
         try
         {
@@ -97,36 +103,37 @@ internal sealed class CaptureWatchdog : IAsyncDisposable
             {
                 try
                 {
-                    client ??= await OpenAsync(ct);
-                    var signals = await SampleAsync(client, ct);
+                    client ??= Open(ct);
+                    var signals = Sample(client);
                     Volatile.Write(ref _latest, signals);
                     if (_judge.Verdict(signals) is { } reason)
                     {
-                        _log.LogWarning("Watchdog stops the capture on {Endpoint}: {Reason}", _profile.Endpoint, reason);
-                        _trip(new CaptureEnd(SessionStatus.Completed, reason));
+                        Trip(reason);
                         return;
                     }
                 }
-                catch (TargetUnreachableException ex) when (!ct.IsCancellationRequested)
+                catch (TimeoutException ex) when (!ct.IsCancellationRequested)
                 {
-                    if (client is not null) await client.DisposeAsync();
+                    // A server that does not answer at all is the slowest PING there is.
+                    var ms = (long)CommandTimeout.TotalMilliseconds;
+                    Volatile.Write(ref _latest, new WatchdogSignals { SampledAt = DateTime.UtcNow, Error = ex.Message, Limits = _limits });
+                    Trip($"watchdog: ping_ms {ms} > {_limits.MaxPingMs} (no answer within {ms} ms)");
+                    return;
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested && ex is IOException or RedisServerException or System.Security.Authentication.AuthenticationException)
+                {
+                    // Refused or dropped: the server is down or will not talk to us; the capture ends on its own account.
+                    client?.Dispose();
                     client = null;
                     Volatile.Write(ref _latest, new WatchdogSignals { SampledAt = DateTime.UtcNow, Error = ex.Message, Limits = _limits });
-                    // A server that does not answer at all is the slowest PING there is; one that refuses the
-                    // connection is down, and the capture ends on its own account.
-                    if (ex.InnerException is null && ex.Message.Contains(": no answer to ", StringComparison.Ordinal))
-                    {
-                        var ms = (long)CommandTimeout.TotalMilliseconds;
-                        var reason = $"watchdog: ping_ms {ms} > {_limits.MaxPingMs} (no answer within {ms} ms)";
-                        _log.LogWarning("Watchdog stops the capture on {Endpoint}: {Reason}", _profile.Endpoint, reason);
-                        _trip(new CaptureEnd(SessionStatus.Completed, reason));
-                        return;
-                    }
                 }
-                await Task.Delay(_interval, ct);
+                ct.WaitHandle.WaitOne(_interval);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ct.IsCancellationRequested && ex is IOException or ObjectDisposedException)
         {
         }
         catch (Exception ex)
@@ -136,42 +143,50 @@ internal sealed class CaptureWatchdog : IAsyncDisposable
         }
         finally
         {
-            if (client is not null) await client.DisposeAsync();
+            client?.Dispose();
         }
     }
 
-    private async Task<RedisCommandClient> OpenAsync(CancellationToken ct)
+    private void Trip(string reason)
+    {
+        _log.LogWarning("Watchdog stops the capture on {Endpoint}: {Reason}", _profile.Endpoint, reason);
+        _trip(new CaptureEnd(SessionStatus.Completed, reason));
+    }
+
+    private BlockingRespConnection Open(CancellationToken ct)
     {
         // Our socket's own view of its address covers the handshake's CLIENT SETNAME; CLIENT INFO (Redis 6.2+)
         // then tells the address the server really gives our lines, which differs behind NAT or a proxy.
-        var client = await RedisCommandClient.OpenAsync(_profile, "watchdog", CommandTimeout, ct,
+        var client = BlockingRespConnection.Open(_profile, RedisCommandClient.ClientName("watchdog"), CommandTimeout, ct,
             local => { if (FormatAddress(local) is { } address) _ownAddress(address); });
-        var info = await client.SendAsync(ct, "CLIENT", "INFO");
+        _abort = client.Abort;
+        var info = client.Command(CommandTimeout, "CLIENT", "INFO");
         if (!info.IsError && info.Text is { } text && ClientField(text, "addr") is { } seen) _ownAddress(seen);
         return client;
     }
 
-    private async Task<WatchdogSignals> SampleAsync(RedisCommandClient client, CancellationToken ct)
+    private WatchdogSignals Sample(BlockingRespConnection client)
     {
         var errors = new List<string>();
         long? outputBuffer = null;
         var list = _monitorClientId is { } id
-            ? await client.SendAsync(ct, "CLIENT", "LIST", "ID", id.ToString(CultureInfo.InvariantCulture))
-            : await client.SendAsync(ct, "CLIENT", "LIST");
+            ? client.Command(CommandTimeout, "CLIENT", "LIST", "ID", id.ToString(CultureInfo.InvariantCulture))
+            : client.Command(CommandTimeout, "CLIENT", "LIST");
         if (list.IsError) errors.Add($"CLIENT LIST: {list.Text}");
         else if (FindClient(list.Text ?? "") is { } entry && long.TryParse(ClientField(entry, "omem"), out var omem)) outputBuffer = omem;
 
         long? used = null, max = null;
-        var (memory, infoError) = await client.InfoAsync(ct, "memory");
-        if (memory is null) errors.Add($"INFO: {infoError}");
+        var memory = client.Command(CommandTimeout, "INFO", "memory");
+        if (memory.IsError) errors.Add($"INFO: {memory.Text}");
         else
         {
-            if (long.TryParse(memory.GetValueOrDefault("used_memory"), out var u)) used = u;
-            if (long.TryParse(memory.GetValueOrDefault("maxmemory"), out var m)) max = m;
+            var fields = InfoParser.Parse(memory.Text ?? "");
+            if (long.TryParse(fields.GetValueOrDefault("used_memory"), out var u)) used = u;
+            if (long.TryParse(fields.GetValueOrDefault("maxmemory"), out var m)) max = m;
         }
 
         var started = Stopwatch.GetTimestamp();
-        var pong = await client.SendAsync(ct, "PING");
+        var pong = client.Command(CommandTimeout, "PING");
         double? ping = null;
         if (pong.IsError) errors.Add($"PING: {pong.Text}");
         else ping = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -222,7 +237,9 @@ internal sealed class CaptureWatchdog : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await _loop;
+        // A command in flight returns at once when its socket is shut down.
+        Volatile.Read(ref _abort)?.Invoke();
+        await Task.Run(_thread.Join);
         _stop.Dispose();
     }
 }

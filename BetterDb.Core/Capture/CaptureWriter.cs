@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Threading.Channels;
 using BetterDb.Core.Lines;
 using BetterDb.Core.Connections;
 using BetterDb.Core.Monitoring;
@@ -41,10 +40,11 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     private readonly CaptureWriterSettings _settings;
     private readonly TimeProvider _time;
     private readonly object _gate = new();
-    private readonly Channel<SealedChunk> _sealed = Channel.CreateUnbounded<SealedChunk>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
-    private readonly Task _storeLoop;
-    private readonly ITimer _flushTimer;
+    // Sealed chunks waiting for the store thread, in capture order; guarded by itself.
+    private readonly Queue<SealedChunk> _sealed = new();
+    private bool _noMoreChunks;
+    private readonly TimeSpan _tick;
+    private readonly TaskCompletionSource _storeDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Current chunk.
@@ -61,7 +61,8 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     private int[] _tailLineEnds = new int[256];
     private int _tailLines;
     private long _tailPublishedAt;
-    private const int TailMaxBytes = 256 * 1024;
+    // Below the large-object heap's threshold: a block is a short-lived gen-0 allocation.
+    private const int TailMaxBytes = 64 * 1024;
 
     private long _lineCount, _byteCount, _malformedCount, _storedLines, _storedBytes, _storedChunks, _ownLinesDropped;
     private byte[][] _ownAddresses = [];
@@ -81,9 +82,8 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         _settings = settings ?? new CaptureWriterSettings();
         _time = time ?? TimeProvider.System;
         _buffer = ArrayPool<byte>.Shared.Rent(_settings.ChunkMaxBytes + 4096);
-        _storeLoop = Task.Run(StoreLoopAsync);
-        var tick = TimeSpan.FromTicks(Math.Max(Math.Min(_settings.FlushInterval.Ticks / 4, _settings.TailInterval.Ticks), TimeSpan.TicksPerMillisecond));
-        _flushTimer = _time.CreateTimer(_ => FlushIfDue(tick), null, tick, tick);
+        _tick = TimeSpan.FromTicks(Math.Max(Math.Min(_settings.FlushInterval.Ticks / 4, _settings.TailInterval.Ticks), TimeSpan.TicksPerMillisecond));
+        new Thread(StoreLoop) { IsBackground = true, Name = "betterdb-store" }.Start();
     }
 
     public long LineCount => Volatile.Read(ref _lineCount);
@@ -239,7 +239,11 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     {
         PublishTail();
         var chunk = new SealedChunk(_buffer, _length, _chunkLines, _chunkIndex++, _chunkFirstLine, _chunkFirstTs, _chunkLastTs);
-        _sealed.Writer.TryWrite(chunk);
+        lock (_sealed)
+        {
+            _sealed.Enqueue(chunk);
+            Monitor.Pulse(_sealed);
+        }
         _buffer = ArrayPool<byte>.Shared.Rent(_settings.ChunkMaxBytes + 4096);
         _length = 0;
         _tailFrom = 0;
@@ -247,10 +251,10 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         _chunkFirstTs = _chunkLastTs = 0;
     }
 
-    private void FlushIfDue(TimeSpan tick)
+    private void FlushIfDue()
     {
         // Seal a little early so a chunk is stored within FlushInterval of its first line.
-        var due = _settings.FlushInterval - tick;
+        var due = _settings.FlushInterval - _tick;
         if (!Monitor.TryEnter(_gate)) return; // the source is appending: it will be checked next tick
         try
         {
@@ -262,58 +266,93 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     }
 
     /// <summary>
-    /// Stores sealed chunks in capture order. Whatever has piled up is compressed and stored in one
-    /// batch (one transaction), so a slow store catches up instead of falling further behind.
+    /// The store thread: stores sealed chunks in capture order, and every tick seals a chunk that has waited
+    /// long enough and hands the live tail what a quiet source left. Whatever has piled up is compressed and
+    /// stored in one batch (one transaction), so a slow store catches up instead of falling further behind.
+    /// A thread of its own rather than the thread pool: waking the pool dozens of times a second made its
+    /// workers spin, which cost more CPU than the capture itself.
     /// </summary>
-    private async Task StoreLoopAsync()
+    private void StoreLoop()
     {
         var pending = new List<SealedChunk>();
         var batch = new List<ChunkEntity>();
-        while (await _sealed.Reader.WaitToReadAsync())
+        var lastTick = _time.GetTimestamp();
+        var lastStore = lastTick;
+        try
         {
-            while (pending.Count < MaxBatch && _sealed.Reader.TryRead(out var chunk)) pending.Add(chunk);
-            try
+            while (true)
             {
-                if (_storeError is not null) continue;
-                foreach (var chunk in pending)
+                lock (_sealed)
                 {
-                    batch.Add(new ChunkEntity
-                    {
-                        SessionId = _sessionId,
-                        ChunkIndex = chunk.Index,
-                        NodeId = _nodeId,
-                        FirstLine = chunk.FirstLine,
-                        LineCount = chunk.Lines,
-                        ByteCount = chunk.Length,
-                        FirstTsMicros = chunk.FirstTs,
-                        LastTsMicros = chunk.LastTs,
-                        Codec = _settings.Codec,
-                        Data = ChunkCodec.Compress(chunk.Buffer.AsSpan(0, chunk.Length), _settings.Codec, _settings.CompressionLevel),
-                    });
-                    // The raw bytes are not needed once compressed: give the buffer back early.
-                    ArrayPool<byte>.Shared.Return(chunk.Buffer);
-                    chunk.Returned = true;
+                    if (_sealed.Count == 0 && !_noMoreChunks) Monitor.Wait(_sealed, _tick);
+                    // At most one store per tick unless chunks pile up: each store has a fixed cost (a transaction).
+                    var wait = _tick - _time.GetElapsedTime(lastStore);
+                    if (_sealed.Count is > 0 and < MaxBatch && !_noMoreChunks && wait > TimeSpan.Zero) Monitor.Wait(_sealed, wait);
+                    while (pending.Count < MaxBatch && _sealed.TryDequeue(out var chunk)) pending.Add(chunk);
+                    if (pending.Count == 0 && _noMoreChunks) return;
                 }
-                await _store.AppendManyAsync(batch);
-                foreach (var chunk in pending)
+                if (_time.GetElapsedTime(lastTick) >= _tick)
                 {
-                    Interlocked.Add(ref _storedLines, chunk.Lines);
-                    Interlocked.Add(ref _storedBytes, chunk.Length);
-                    Interlocked.Increment(ref _storedChunks);
+                    lastTick = _time.GetTimestamp();
+                    FlushIfDue();
+                }
+                if (pending.Count > 0)
+                {
+                    Store(pending, batch);
+                    lastStore = _time.GetTimestamp();
                 }
             }
-            catch (Exception ex)
+        }
+        finally
+        {
+            _storeDone.TrySetResult();
+        }
+    }
+
+    private void Store(List<SealedChunk> pending, List<ChunkEntity> batch)
+    {
+        try
+        {
+            if (_storeError is not null) return;
+            foreach (var chunk in pending)
             {
-                Volatile.Write(ref _storeError, ex);
-                _stopRequested.TrySetResult();
+                batch.Add(new ChunkEntity
+                {
+                    SessionId = _sessionId,
+                    ChunkIndex = chunk.Index,
+                    NodeId = _nodeId,
+                    FirstLine = chunk.FirstLine,
+                    LineCount = chunk.Lines,
+                    ByteCount = chunk.Length,
+                    FirstTsMicros = chunk.FirstTs,
+                    LastTsMicros = chunk.LastTs,
+                    Codec = _settings.Codec,
+                    Data = ChunkCodec.Compress(chunk.Buffer.AsSpan(0, chunk.Length), _settings.Codec, _settings.CompressionLevel),
+                });
+                // The raw bytes are not needed once compressed: give the buffer back early.
+                ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                chunk.Returned = true;
             }
-            finally
+            // The stores do their I/O synchronously (SQLite); on this thread there is nothing to return to.
+            _store.AppendManyAsync(batch).GetAwaiter().GetResult();
+            foreach (var chunk in pending)
             {
-                foreach (var chunk in pending)
-                    if (!chunk.Returned) ArrayPool<byte>.Shared.Return(chunk.Buffer);
-                pending.Clear();
-                batch.Clear();
+                Interlocked.Add(ref _storedLines, chunk.Lines);
+                Interlocked.Add(ref _storedBytes, chunk.Length);
+                Interlocked.Increment(ref _storedChunks);
             }
+        }
+        catch (Exception ex)
+        {
+            Volatile.Write(ref _storeError, ex);
+            _stopRequested.TrySetResult();
+        }
+        finally
+        {
+            foreach (var chunk in pending)
+                if (!chunk.Returned) ArrayPool<byte>.Shared.Return(chunk.Buffer);
+            pending.Clear();
+            batch.Clear();
         }
     }
 
@@ -329,11 +368,14 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
                 if (_chunkLines > 0) SealChunk();
                 else PublishTail();
                 _completed = true;
-                _sealed.Writer.TryComplete();
+                lock (_sealed)
+                {
+                    _noMoreChunks = true;
+                    Monitor.Pulse(_sealed);
+                }
             }
         }
-        await _flushTimer.DisposeAsync();
-        await _storeLoop;
+        await _storeDone.Task;
     }
 
     public async ValueTask DisposeAsync()

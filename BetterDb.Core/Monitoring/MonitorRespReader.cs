@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using BetterDb.Core.Connections;
 
@@ -11,19 +12,20 @@ namespace BetterDb.Core.Monitoring;
 /// Why not async: at ordinary rates (no pipelining) one socket read holds one or a few lines, and the
 /// cost per read of async I/O (a thread-pool hop, a state machine, the pool's spinning) made a capture
 /// burn a core and halve the server's throughput. A blocking read on our own thread costs one system
-/// call per read. After a short read the thread naps for <see cref="NapAfterShortRead"/> so that the
-/// next read takes what arrived meanwhile in one go: the kernel's socket buffer holds it, so the server
-/// writes to us exactly as before (its output buffer for us does not grow) and we wake far less often.
+/// call per read. After a short read the thread naps (<see cref="NapBefore"/>) so that the next read
+/// takes what arrived meanwhile in one go, about <see cref="TargetReadBytes"/>: the kernel's socket buffer
+/// holds it, so the server writes to us exactly as before (its output buffer for us does not grow) and we
+/// wake a few hundred times a second instead of once per line. A read that finds a backlog does not nap.
 /// </remarks>
 public static class MonitorRespReader
 {
     public const int BufferBytes = 1 << 20;
 
-    /// <summary>A read that returned less than this did not find a backlog: nap before the next one.</summary>
-    public const int ShortReadBytes = 64 * 1024;
+    /// <summary>What one read should bring: far below the socket buffer (1 MB), far above a line.</summary>
+    public const int TargetReadBytes = 64 * 1024;
 
-    /// <summary>Short enough for a live view, long enough to batch a busy server's lines.</summary>
-    public static readonly TimeSpan NapAfterShortRead = TimeSpan.FromMilliseconds(1);
+    /// <summary>The longest nap: what a live view can wait, and at most a few MB of a sudden burst for the socket buffer.</summary>
+    public static readonly TimeSpan MaxNap = TimeSpan.FromMilliseconds(5);
 
     /// <summary>
     /// Reads until <paramref name="ct"/> is cancelled (and the source unblocked), the sink stops, or the
@@ -37,6 +39,9 @@ public static class MonitorRespReader
         buffered.CopyTo(buffer);
         int start = 0, end = buffered.Length;
         var read = end;
+        // When the last read returned, and how long its bytes took to arrive (since the read before it returned).
+        var readAt = Stopwatch.GetTimestamp();
+        var readSpan = TimeSpan.Zero;
         while (true)
         {
             if (end > start)
@@ -58,7 +63,7 @@ public static class MonitorRespReader
             if (ct.IsCancellationRequested) return MonitorReadEnd.Cancelled;
             MakeRoom(ref buffer, ref start, ref end);
 
-            if (read < ShortReadBytes) Thread.Sleep(NapAfterShortRead);
+            if (NapBefore(read, readSpan) is { } nap) Thread.Sleep(nap);
             try
             {
                 read = source.Read(buffer, end, buffer.Length - end);
@@ -73,7 +78,23 @@ public static class MonitorRespReader
                 throw new IOException("connection closed by the server");
             }
             end += read;
+            var now = Stopwatch.GetTimestamp();
+            readSpan = Stopwatch.GetElapsedTime(readAt, now);
+            readAt = now;
         }
+    }
+
+    /// <summary>
+    /// How long to wait before the next read, given that the last one brought <paramref name="read"/> bytes
+    /// that arrived over <paramref name="since"/>: long enough for about <see cref="TargetReadBytes"/> at that
+    /// rate, at most <see cref="MaxNap"/>; none after a read that found a backlog.
+    /// </summary>
+    public static TimeSpan? NapBefore(int read, TimeSpan since)
+    {
+        if (read >= TargetReadBytes) return null;
+        var perMs = read / Math.Max(since.TotalMilliseconds, 0.05);
+        var ms = perMs <= 0 ? MaxNap.TotalMilliseconds : Math.Min(MaxNap.TotalMilliseconds, TargetReadBytes / perMs);
+        return ms < 0.5 ? null : TimeSpan.FromMilliseconds(ms);
     }
 
     /// <summary>Moves a partial line to the front, or doubles the buffer when the line fills it.</summary>

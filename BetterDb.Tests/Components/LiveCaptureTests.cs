@@ -70,7 +70,8 @@ public sealed class LiveCaptureTests : ComponentTestContext
 
         await cut.WaitForAssertionAsync(() => Assert.Equal("stored", cut.Find("[data-testid=tail]").GetAttribute("data-mode")), Patience);
         Assert.Equal("completed", cut.Find("[data-testid=session-status]").TextContent.Trim());
-        Assert.Equal("manual_stop", cut.Find("[data-testid=termination-reason]").TextContent.Trim());
+        Assert.Equal("stopped by a user", cut.Find("[data-testid=termination-reason]").TextContent.Trim());
+        Assert.Equal("manual_stop", cut.Find("[data-testid=termination-reason]").GetAttribute("data-reason"));
         Assert.Empty(cut.FindAll("[data-testid=stop-session]"));
         await cut.WaitForAssertionAsync(() => Assert.Contains(cut.FindAll("[data-testid=tail-line]"), l => l.TextContent.Contains("ui-key")), Patience);
         // The page's viewer went away with the live view; the capture kept every line.

@@ -60,11 +60,14 @@ public sealed class SessionsTableTests : ComponentTestContext
         Assert.Contains("1,234,567", b);
         Assert.Contains("1m 30s", b); // actual duration: endedAt - startedAt, not the 30 s cap
         Assert.Contains("2026-01-02 03:04:05", b); // started, in the cascaded (browser) zone
-        Assert.Contains("byte_cap", b);
+        // The reason in words; the code as the API spells it stays in the tooltip.
+        Assert.Contains("reached its byte cap", b);
+        Assert.Equal("byte_cap", rows[1].QuerySelector("td.reason")!.GetAttribute("title"));
 
         Assert.Contains("999 B", rows[2].TextContent);
         Assert.Contains("250 ms", rows[2].TextContent);
-        Assert.Contains("monitor_open_failed: Connection refused", rows[2].TextContent);
+        Assert.Contains("MONITOR could not be started: Connection refused", rows[2].TextContent);
+        Assert.Equal("monitor_open_failed: Connection refused", rows[2].QuerySelector("td.reason")!.GetAttribute("title"));
         Assert.Contains("3.2 GB", rows[3].TextContent);
         Assert.Contains("2h 03m", rows[3].TextContent);
     }
@@ -131,4 +134,19 @@ public sealed class SessionsTableTests : ComponentTestContext
         for (var i = 0; i < lines; i++) text.Append($"1732958593.{i:000000} [0 127.0.0.1:5000] \"set\" \"k{i}\" \"v\"\n");
         return Service<SessionImport>().ImportAsync(new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())), connectionId, "test");
     }
+}
+
+/// <summary>Termination reasons in words, the watchdog's with its figures.</summary>
+public sealed class EndReasonTests
+{
+    [Theory]
+    [InlineData("duration_cap", "reached its duration")]
+    [InlineData("line_cap", "reached its line cap")]
+    [InlineData("source_error: connection closed by the server", "the server connection failed: connection closed by the server")]
+    [InlineData("watchdog: omem 41943040 > 33554432", "stopped by the safety watchdog: the server's output buffer for this capture reached 40 MB, over its 32 MB limit")]
+    [InlineData("watchdog: memory 0.912 > 0.85 (used_memory 912, maxmemory 1000)", "stopped by the safety watchdog: the server's memory reached 91 % of maxmemory, over the 85 % limit (used_memory 912, maxmemory 1000)")]
+    [InlineData("watchdog: ping_ms 312 > 250", "stopped by the safety watchdog: the server took 312 ms to answer a PING, over the 250 ms limit")]
+    [InlineData("something_new", "something_new")]
+    public void Describes_each_reason(string reason, string words) =>
+        Assert.Equal(words, BetterDb.Blazor.Ui.EndReason.Describe(reason));
 }
