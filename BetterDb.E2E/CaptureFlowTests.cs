@@ -54,6 +54,11 @@ public sealed class CaptureFlowTests(AppFixture app, ITestOutputHelper output) :
         await Expect(TailLine(p, "live:")).ToHaveCountAsync(3);
         await EventuallyAsync(async () => await ReadIntAsync(p.TestId("line-count")) >= 3, TimeSpan.FromSeconds(10),
             "line-count did not count the live lines");
+        // The safety watchdog's live signals sit beside the counters, each against its line.
+        await Expect(p.TestId("watchdog-signals")).ToBeVisibleAsync();
+        await Expect(p.TestId("watchdog-ping")).ToContainTextAsync(new Regex(@"\d+\.\d ms / 250 ms"));
+        await Expect(p.TestId("watchdog-omem")).ToContainTextAsync("/ 32 MB");
+        await Expect(p.TestId("watchdog-memory")).ToContainTextAsync("no maxmemory");
         await ShotBothThemesAsync(p, "03-live");
 
         // Pause: new lines are held (counted), not shown; the capture itself goes on

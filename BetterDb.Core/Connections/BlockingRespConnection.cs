@@ -170,6 +170,13 @@ public sealed class BlockingRespConnection : IDisposable
         }
     }
 
+    /// <summary>Whether the kernel holds bytes we have not read yet (one ioctl).</summary>
+    public bool HasUnreadBytes()
+    {
+        try { return _socket.Available > 0; }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException) { return false; }
+    }
+
     /// <summary>Shuts the socket down so that a call blocked on it returns; safe from any thread.</summary>
     public void Abort() => Shutdown(_socket);
 

@@ -66,7 +66,7 @@ public sealed class MonitorConnection : IDisposable
     public MonitorReadEnd Read(IMonitorLineSink sink, CancellationToken ct)
     {
         using var registration = ct.Register(_connection.Abort);
-        return MonitorRespReader.Read(_connection.Stream, _pastMonitorReply, sink, ct);
+        return MonitorRespReader.Read(_connection.Stream, _pastMonitorReply, sink, ct, _connection.HasUnreadBytes);
     }
 
     public void Dispose() => _connection.Dispose();

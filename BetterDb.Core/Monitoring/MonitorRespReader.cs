@@ -12,7 +12,7 @@ namespace BetterDb.Core.Monitoring;
 /// Why not async: at ordinary rates (no pipelining) one socket read holds one or a few lines, and the
 /// cost per read of async I/O (a thread-pool hop, a state machine, the pool's spinning) made a capture
 /// burn a core and halve the server's throughput. A blocking read on our own thread costs one system
-/// call per read. After a short read the thread naps (<see cref="NapBefore"/>) so that the next read
+/// call per read. After a read that drained the socket the thread naps (<see cref="NapFor"/>) so that the next read
 /// takes what arrived meanwhile in one go, about <see cref="TargetReadBytes"/>: the kernel's socket buffer
 /// holds it, so the server writes to us exactly as before (its output buffer for us does not grow) and we
 /// wake a few hundred times a second instead of once per line. A read that finds a backlog does not nap.
@@ -33,15 +33,20 @@ public static class MonitorRespReader
     /// an error reply throws <see cref="RedisServerException"/> with the server's text.
     /// </summary>
     /// <param name="buffered">bytes the connection already read past the MONITOR reply.</param>
-    public static MonitorReadEnd Read(Stream source, ReadOnlySpan<byte> buffered, IMonitorLineSink sink, CancellationToken ct)
+    /// <param name="moreWaiting">whether the socket holds unread bytes (a TLS read returns one record at a
+    /// time, 16 KB at most, so a short read does not mean the socket is drained); null: a short read does.</param>
+    /// <param name="nap">how to wait (tests count the naps); <see cref="Thread.Sleep(TimeSpan)"/> by default.</param>
+    public static MonitorReadEnd Read(Stream source, ReadOnlySpan<byte> buffered, IMonitorLineSink sink, CancellationToken ct,
+        Func<bool>? moreWaiting = null, Action<TimeSpan>? nap = null)
     {
+        nap ??= Thread.Sleep;
         var buffer = new byte[Math.Max(BufferBytes, buffered.Length)];
         buffered.CopyTo(buffer);
         int start = 0, end = buffered.Length;
         var read = end;
-        // When the last read returned, and how long its bytes took to arrive (since the read before it returned).
-        var readAt = Stopwatch.GetTimestamp();
-        var readSpan = TimeSpan.Zero;
+        // The bytes read since the last nap began, and when it began: the rate the server sends at.
+        var napAt = Stopwatch.GetTimestamp();
+        long sinceNap = read;
         while (true)
         {
             if (end > start)
@@ -63,7 +68,13 @@ public static class MonitorRespReader
             if (ct.IsCancellationRequested) return MonitorReadEnd.Cancelled;
             MakeRoom(ref buffer, ref start, ref end);
 
-            if (NapBefore(read, readSpan) is { } nap) Thread.Sleep(nap);
+            if (read < TargetReadBytes && moreWaiting?.Invoke() != true
+                && NapFor(sinceNap, Stopwatch.GetElapsedTime(napAt)) is { } wait)
+            {
+                nap(wait);
+                napAt = Stopwatch.GetTimestamp();
+                sinceNap = 0;
+            }
             try
             {
                 read = source.Read(buffer, end, buffer.Length - end);
@@ -78,21 +89,18 @@ public static class MonitorRespReader
                 throw new IOException("connection closed by the server");
             }
             end += read;
-            var now = Stopwatch.GetTimestamp();
-            readSpan = Stopwatch.GetElapsedTime(readAt, now);
-            readAt = now;
+            sinceNap += read;
         }
     }
 
     /// <summary>
-    /// How long to wait before the next read, given that the last one brought <paramref name="read"/> bytes
-    /// that arrived over <paramref name="since"/>: long enough for about <see cref="TargetReadBytes"/> at that
-    /// rate, at most <see cref="MaxNap"/>; none after a read that found a backlog.
+    /// How long to wait before the next read once the socket is drained, given that <paramref name="bytes"/>
+    /// arrived over <paramref name="since"/>: long enough for about <see cref="TargetReadBytes"/> at that rate,
+    /// at most <see cref="MaxNap"/>; none when the server sends fast enough to fill a read at once.
     /// </summary>
-    public static TimeSpan? NapBefore(int read, TimeSpan since)
+    public static TimeSpan? NapFor(long bytes, TimeSpan since)
     {
-        if (read >= TargetReadBytes) return null;
-        var perMs = read / Math.Max(since.TotalMilliseconds, 0.05);
+        var perMs = bytes / Math.Max(since.TotalMilliseconds, 0.05);
         var ms = perMs <= 0 ? MaxNap.TotalMilliseconds : Math.Min(MaxNap.TotalMilliseconds, TargetReadBytes / perMs);
         return ms < 0.5 ? null : TimeSpan.FromMilliseconds(ms);
     }

@@ -184,3 +184,65 @@ public sealed class MonitorStreamTests
         Assert.Equal(1, writer.StoredLines);
     }
 }
+
+/// <summary>When the live reader naps between reads, and when it must not.</summary>
+public sealed class MonitorReaderPacingTests
+{
+    private sealed class CountingSink : IMonitorLineSink
+    {
+        public long Lines;
+        public void BeginBatch() { }
+        public bool OnLine(ReadOnlySpan<byte> line) { Lines++; return true; }
+        public void EndBatch() { }
+        public long MaxLineBytes => long.MaxValue;
+        public void OnOversizedLine(long bytesSoFar) { }
+    }
+
+    /// <summary>Returns at most 16 KB per read, as an SslStream returns one TLS record at a time.</summary>
+    private sealed class RecordStream(byte[] data) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, 16 * 1024));
+    }
+
+    private static byte[] Lines(int n) =>
+        Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, n).Select(i => $"+1700000000.{i % 1_000_000:000000} [0 127.0.0.1:5000] \"SET\" \"k:{i}\" \"v\"\r\n")));
+
+    [Fact]
+    public void A_short_read_with_more_bytes_waiting_in_the_socket_is_followed_at_once()
+    {
+        // The TLS case: every read is short (one record), but the socket still holds a backlog.
+        var data = Lines(100_000);
+        var sink = new CountingSink();
+        var naps = 0;
+        var source = new RecordStream(data);
+        var end = Assert.Throws<IOException>(() =>
+            MonitorRespReader.Read(source, [], sink, CancellationToken.None, moreWaiting: () => source.Position < source.Length, nap: _ => naps++));
+        Assert.Equal("connection closed by the server", end.Message);
+        Assert.Equal(100_000, sink.Lines);
+        Assert.Equal(0, naps);
+    }
+
+    [Fact]
+    public void A_drained_socket_at_a_low_rate_naps_before_the_next_read()
+    {
+        var sink = new CountingSink();
+        var naps = new List<TimeSpan>();
+        var source = new RecordStream(Lines(10));
+        Assert.Throws<IOException>(() =>
+            MonitorRespReader.Read(source, [], sink, CancellationToken.None, moreWaiting: () => false, nap: naps.Add));
+        Assert.Equal(10, sink.Lines);
+        Assert.NotEmpty(naps);
+        Assert.All(naps, n => Assert.InRange(n, TimeSpan.FromMilliseconds(0.5), MonitorRespReader.MaxNap));
+    }
+
+    [Theory]
+    [InlineData(600, 10, 5.0)]       // 60 B/ms: a quiet server, the longest nap
+    [InlineData(64 * 1024, 10, 5.0)] // 6.5 KB/ms: 10 ms for 64 KB, capped
+    [InlineData(64 * 1024, 2, 2.0)]  // 32 KB/ms: 2 ms for 64 KB
+    public void The_nap_lasts_long_enough_for_a_full_read_at_the_rate_seen(long bytes, double sinceMs, double expectedMs) =>
+        Assert.Equal(expectedMs, MonitorRespReader.NapFor(bytes, TimeSpan.FromMilliseconds(sinceMs))!.Value.TotalMilliseconds, 3);
+
+    [Fact]
+    public void A_server_that_fills_a_read_at_once_gets_no_nap() =>
+        Assert.Null(MonitorRespReader.NapFor(640 * 1024, TimeSpan.FromMilliseconds(1)));
+}
