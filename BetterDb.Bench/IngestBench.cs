@@ -90,7 +90,9 @@ internal static class IngestBench
         public long Lines;
         public void BeginBatch() { }
         public bool OnLine(ReadOnlySpan<byte> line) { Lines++; return true; }
+        public bool OnTruncatedLine(ReadOnlySpan<byte> kept, long lineBytes) { Lines++; return true; }
         public void EndBatch() { }
+        public int LineLimitBytes => int.MaxValue;
         public long MaxLineBytes => long.MaxValue;
         public void OnOversizedLine(long bytesSoFar) { }
     }

@@ -39,6 +39,8 @@ internal static class WebSetup
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            // A number is a JSON number: the web defaults also read "6471" as one, which API.md does not allow.
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
 
@@ -59,6 +61,7 @@ internal static class WebSetup
 
     public static void MapBetterDbApi(this WebApplication app)
     {
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), b => b.UseMiddleware<ApiErrorMiddleware>());
         var api = app.MapGroup("/api").DisableAntiforgery();
         api.MapConnectionEndpoints();
         api.MapSessionEndpoints();
@@ -84,11 +87,12 @@ internal static class WebSetup
     }
 }
 
-internal sealed class DatabaseHealthCheck(IDbContextFactory<BetterDbContext> contexts) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+internal sealed class DatabaseHealthCheck(IDbContextFactory<BetterDbContext> contexts, StorageHealth storage) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
     public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken ct = default)
     {
+        if (storage.Failure is { } failure) return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy(failure);
         await using var db = await contexts.CreateDbContextAsync(ct);
         return await db.Database.CanConnectAsync(ct)
             ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy()

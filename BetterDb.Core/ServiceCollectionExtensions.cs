@@ -22,7 +22,7 @@ public static class ServiceCollectionExtensions
             .PostConfigure(o => o.DefaultConnectionTls.ResolvePaths(contentRoot))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<BetterDbOptions>, BetterDbOptionsValidator>();
-        services.AddSingleton<IValidateOptions<BetterDbOptions>, WatchdogOptionsValidator>();
+        services.AddSingleton<IValidateOptions<BetterDbOptions>, MonitorOptionsValidator>();
 
         var dataDirectory = DataDirectory(configuration, contentRoot);
         Directory.CreateDirectory(dataDirectory);
@@ -34,15 +34,17 @@ public static class ServiceCollectionExtensions
 
         var connectionString = new SqliteConnectionStringBuilder
         {
-            DataSource = Path.Combine(dataDirectory, "betterdb.db"),
+            DataSource = new DataPaths(dataDirectory).Database,
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        services.AddDbContextFactory<BetterDbContext>(o => o
+        services.AddDbContextFactory<BetterDbContext>((sp, o) => o
             .UseSqlite(connectionString)
-            .AddInterceptors(new SqlitePragmas()));
+            .AddInterceptors(new SqlitePragmas(), new StorageGuard(sp.GetRequiredService<StorageHealth>())));
 
         services.AddSingleton<IChunkStore, SqliteChunkStore>();
+        services.AddSingleton<StorageHealth>();
+        services.AddHostedService<DatabaseFileWatch>();
         services.AddSingleton<ConnectionService>();
         services.AddSingleton<CaptureSessionService>();
         services.AddSingleton<SessionLines>();
@@ -50,6 +52,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Analysis.SessionAnalysis>();
         services.AddSingleton<Lines.KeySpecCache>();
         services.AddHostedService<CaptureLifetime>();
+        services.AddHostedService<ChunkFactsBackfill>();
         services.AddBetterDbPreflight(configuration);
         return services;
     }
@@ -64,6 +67,7 @@ public static class ServiceCollectionExtensions
 
 public sealed record DataPaths(string Root)
 {
+    public string Database => Path.Combine(Root, "betterdb.db");
     public string HangfireDatabase => Path.Combine(Root, "hangfire.db");
 }
 

@@ -61,24 +61,43 @@ internal static class ApiResults
         return i < 0 ? message : message[..(i + 1)];
     }
 
-    /// <summary>limit (default 50, max 1000) and offset (default 0); anything else is a 400, never a silent default.</summary>
+    /// <summary>
+    /// limit (default 50, max 1000) and offset (default 0), each given at most once in plain digits; anything else
+    /// (a sign, spaces, a NUL, a second value) is a 400, never a silent default.
+    /// </summary>
     public static bool TryPaging(HttpRequest request, out int limit, out long offset, out IResult? error, int max = 1000)
     {
         limit = 50;
         offset = 0;
         error = null;
-        var l = request.Query["limit"];
-        if (l.Count > 0 && (!int.TryParse(l[0], out limit) || limit < 1 || limit > max))
+        try
         {
-            error = BadRequest("limit", $"limit must be a whole number from 1 to {max}.");
+            if (Query(request, "limit") is { } l)
+            {
+                if (!WholeNumber.TryParse(l, 1, max, out var n))
+                    throw new InvalidInputException("limit", $"limit must be a whole number from 1 to {max}, in plain digits.");
+                limit = (int)n;
+            }
+            if (Query(request, "offset") is { } o && !WholeNumber.TryParse(o, 0, long.MaxValue, out offset))
+                throw new InvalidInputException("offset", "offset must be a whole number from 0, in plain digits.");
+            return true;
+        }
+        catch (InvalidInputException ex)
+        {
+            error = BadRequest(ex.Field, ex.Message);
             return false;
         }
-        var o = request.Query["offset"];
-        if (o.Count > 0 && (!long.TryParse(o[0], out offset) || offset < 0))
-        {
-            error = BadRequest("offset", "offset must be a whole number from 0.");
-            return false;
-        }
-        return true;
+    }
+
+    /// <summary>
+    /// A query parameter's one value (null when absent); given twice it is a 400 naming it (an
+    /// <see cref="InvalidInputException"/>), as <c>limit=1&amp;limit=abc</c> must not mean whichever comes first.
+    /// </summary>
+    public static string? Query(HttpRequest request, string name)
+    {
+        var values = request.Query[name];
+        if (values.Count > 1)
+            throw new InvalidInputException(name, $"{name} is given {values.Count} times; give it once.");
+        return values.Count == 0 ? null : values[0];
     }
 }

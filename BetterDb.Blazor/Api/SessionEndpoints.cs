@@ -1,5 +1,6 @@
 using BetterDb.Core.Analysis;
 using BetterDb.Core.Capture;
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Lines;
 
 namespace BetterDb.Blazor.Api;
@@ -8,6 +9,9 @@ internal static class SessionEndpoints
 {
     /// <summary>How long a read waits for a connection's key specs before using the built-in table.</summary>
     private static readonly TimeSpan KeySpecWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>The header an export carries for each filter warning (the file itself has no place for them).</summary>
+    public const string WarningHeader = "X-BetterDb-Warning";
 
     public static RouteGroupBuilder MapSessionEndpoints(this RouteGroupBuilder api)
     {
@@ -22,15 +26,15 @@ internal static class SessionEndpoints
             return Results.Created($"/api/monitor/sessions/{session.Id}", session);
         }));
 
-        g.MapGet("/", async (HttpRequest request, CaptureSessionService sessions, CancellationToken ct) =>
+        g.MapGet("/", (HttpRequest request, CaptureSessionService sessions, CancellationToken ct) => ApiResults.Guard(async () =>
         {
             if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
-            var status = request.Query["status"].FirstOrDefault();
+            var status = ApiResults.Query(request, "status");
             if (!string.IsNullOrEmpty(status) && !SessionStatus.All.Contains(status))
                 return ApiResults.BadRequest("status", $"status must be one of {string.Join(", ", SessionStatus.All)}.");
-            var query = new SessionQuery(request.Query["connectionId"].FirstOrDefault(), status, limit, (int)Math.Min(offset, int.MaxValue));
+            var query = new SessionQuery(ApiResults.Query(request, "connectionId"), status, limit, (int)Math.Min(offset, int.MaxValue));
             return Results.Ok(await sessions.ListAsync(query, ct));
-        });
+        }));
 
         g.MapGet("/{id}", async (string id, CaptureSessionService sessions, CancellationToken ct) =>
             await sessions.GetAsync(id, ct) is { } s ? Results.Ok(s) : ApiResults.NotFound($"No session '{id}'."));
@@ -44,31 +48,33 @@ internal static class SessionEndpoints
         g.MapGet("/{id}/lines", (string id, HttpRequest request, CaptureSessionService sessions, SessionLines lines, KeySpecCache keySpecs, CancellationToken ct) => ApiResults.Guard(async () =>
         {
             if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
-            var filter = LineFilter.Parse(name => request.Query[name].FirstOrDefault());
+            var filter = LineFilter.Parse(name => ApiResults.Query(request, name));
             if (await sessions.GetAsync(id, ct) is not { } session) return ApiResults.NotFound($"No session '{id}'.");
             var table = await keySpecs.GetOrBuiltInAsync(session.ConnectionId, KeySpecWait, ct);
             var page = await lines.ReadAsync(id, offset, limit, filter.WithKeySpecs(table), ct, table);
-            return Results.Ok(new { sessionId = id, offset, limit, lines = page });
+            return Results.Ok(new { sessionId = id, offset, limit, lines = page, warnings = filter.Warnings });
         }));
 
         g.MapGet("/{id}/export", (string id, HttpContext http, CaptureSessionService sessions, SessionLines lines, KeySpecCache keySpecs, CancellationToken ct) => ApiResults.Guard(async () =>
         {
-            var name = http.Request.Query["format"].FirstOrDefault() ?? "txt";
+            var name = ApiResults.Query(http.Request, "format") ?? "txt";
             if (!SessionExport.TryParseFormat(name, out var format))
                 return ApiResults.BadRequest("format", $"Unknown export format '{name}'. Available: {string.Join(", ", SessionExport.FormatNames)}.");
-            var filter = LineFilter.Parse(q => http.Request.Query[q].FirstOrDefault());
+            var filter = LineFilter.Parse(q => ApiResults.Query(http.Request, q));
             if (await sessions.GetAsync(id, ct) is not { } session) return ApiResults.NotFound($"No session '{id}'.");
             var table = await keySpecs.GetOrBuiltInAsync(session.ConnectionId, KeySpecWait, ct);
-            return Results.Stream(stream => SessionExport.WriteAsync(lines, id, filter, format, stream, ct, table),
+            // A file has no place for the filter's warnings: they travel as headers (ASCII, as their text is).
+            foreach (var warning in filter.Warnings) http.Response.Headers.Append(WarningHeader, $"{warning.Field}: {warning.Detail}");
+            return Results.Stream(stream => SessionExport.WriteAsync(lines, id, filter, format, stream, ct, table, session.LastLineUnterminated),
                 SessionExport.ContentType(format), SessionExport.FileName(id, format));
         }));
 
         g.MapGet("/{id}/analysis", (string id, HttpRequest request, CaptureSessionService sessions, SessionAnalysis analysis, CancellationToken ct) => ApiResults.Guard(async () =>
         {
-            var filter = LineFilter.Parse(name => request.Query[name].FirstOrDefault());
-            var delimiter = SessionAnalysis.ParseDelimiter(request.Query["prefixDelimiter"].FirstOrDefault());
+            var filter = LineFilter.Parse(name => ApiResults.Query(request, name));
+            var delimiter = SessionAnalysis.ParseDelimiter(ApiResults.Query(request, "prefixDelimiter"));
             if (await sessions.GetAsync(id, ct) is null) return ApiResults.NotFound($"No session '{id}'.");
-            return Results.Ok(await analysis.GetAsync(id, filter, delimiter, ct));
+            return Results.Ok(await analysis.GetAsync(id, filter, delimiter, ct) with { Warnings = filter.Warnings });
         }));
 
         return api;

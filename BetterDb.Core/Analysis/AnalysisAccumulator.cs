@@ -282,12 +282,13 @@ public sealed class AnalysisAccumulator
         {
             var escaped = view.ArgsText[argv[index]];
             if (SurelyNotLargest(escaped.Length, ms)) continue;
-            long size = escaped.IndexOf((byte)'\\') < 0 ? escaped.Length : SdsRepr.Unescape(escaped).Length;
+            // Counted, not decoded: a huge argument must not become a copy of itself.
+            long size = escaped.IndexOf((byte)'\\') < 0 ? escaped.Length : SdsRepr.UnescapedLength(escaped);
             if (SurelyNotLargest(size, ms)) continue;
             string? firstKey = null;
             if (keyCount > 0)
             {
-                var k = SdsRepr.ToDisplay(view.ArgsText[keys[0]]);
+                var k = SdsRepr.ToDisplay(view.ArgsText[keys[0]], MaxRawShown * 4, out _);
                 firstKey = k.Length > MaxRawShown ? k[..MaxRawShown] + "…" : k;
             }
             var arg = new LargeArgument(view.TimestampMicros / 1000, Encoding.UTF8.GetString(_commands.ItemAt(command)),

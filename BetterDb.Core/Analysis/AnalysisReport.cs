@@ -24,6 +24,8 @@ public sealed record AnalysisReport
     public bool CountsExact { get; init; } = true;
     public long MaxCountError { get; init; }
     public DateTime ComputedAt { get; init; }
+    /// <summary>What the filter's values mean where that is unusual (additive; see <see cref="Lines.LineFilter.Warnings"/>).</summary>
+    public IReadOnlyList<Lines.FilterWarning> Warnings { get; init; } = [];
 }
 
 public sealed record CommandCount(string Cmd, long Count, double Pct);

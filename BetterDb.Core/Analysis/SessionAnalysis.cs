@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using BetterDb.Core.Configuration;
 using BetterDb.Core.Lines;
+using BetterDb.Core.Memory;
 using BetterDb.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -132,7 +133,7 @@ public sealed class SessionAnalysis(
                     list.Clear();
                 }
                 // A chunk out of the time window is never opened, but its first timestamp still closed the gap above.
-                if (filter.MayMatchChunk(chunk.FirstTsMicros, chunk.LastTsMicros)) list.Add(chunk);
+                if (filter.MayMatchChunk(chunk.MinTsMicros, chunk.MaxTsMicros)) list.Add(chunk);
             }
             foreach (var list in waiting.Values)
                 foreach (var last in list)
@@ -149,7 +150,10 @@ public sealed class SessionAnalysis(
 
     private static void Count(AnalysisAccumulator part, ChunkEntity chunk, LineFilter filter, long nextTs)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(chunk.ByteCount);
+        // A chunk holding a huge line gets an array of its own, which the GC takes back: one rented from the shared
+        // pool (512 MB for a 300 MB line) would stay in the pool for good.
+        var pooled = chunk.ByteCount <= PooledChunkBytes;
+        var buffer = pooled ? ArrayPool<byte>.Shared.Rent(chunk.ByteCount) : GC.AllocateUninitializedArray<byte>(chunk.ByteCount);
         try
         {
             var raw = buffer.AsSpan(0, chunk.ByteCount);
@@ -158,9 +162,12 @@ public sealed class SessionAnalysis(
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (pooled) ArrayPool<byte>.Shared.Return(buffer);
+            else HugeBuffers.Dropped(buffer.Length);
         }
     }
+
+    private const int PooledChunkBytes = 4 * 1024 * 1024;
 
     public static char ParseDelimiter(string? value) => value switch
     {

@@ -25,6 +25,15 @@ public sealed record CaptureSession
     public string? TargetNode { get; init; }
     /// <summary>Lines of the app's own connections (e.g. the watchdog's PING) left out of the capture.</summary>
     public long OwnLinesDropped { get; init; }
+    /// <summary>Lines longer than the line limit, kept cut with their length (additive).</summary>
+    public long TruncatedLines { get; init; }
+
+    /// <summary>When an import was uploaded; its <see cref="StartedAt"/> and <see cref="EndedAt"/> are the file's earliest and latest line.</summary>
+    public DateTime? ImportedAt { get; init; }
+
+    /// <summary>An imported file's last line had no terminator (a txt export keeps it that way).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool LastLineUnterminated { get; init; }
     /// <summary>The safety watchdog's last reading while the capture runs; null once it has ended.</summary>
     public WatchdogSignals? Watchdog { get; init; }
     public IReadOnlyList<NodeSegment>? NodeSegments { get; init; }
@@ -56,6 +65,9 @@ public sealed record CaptureSession
         TerminationReason = e.TerminationReason,
         TargetNode = e.TargetNode,
         OwnLinesDropped = e.OwnLinesDropped,
+        TruncatedLines = e.TruncatedLines,
+        LastLineUnterminated = e.LastLineUnterminated,
+        ImportedAt = e.ImportedAt,
     };
 }
 

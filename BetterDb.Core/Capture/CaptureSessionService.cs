@@ -27,26 +27,44 @@ public sealed class CaptureSessionService
     private readonly SessionAnalysis _analysis;
     private readonly BetterDbOptions _options;
     private readonly HealthGateOptions _healthGate;
+    private readonly StorageHealth _storage;
     private readonly ILogger<CaptureSessionService> _log;
     private readonly ConcurrentDictionary<string, RunningCapture> _runs = new();
+    // Sessions that ended while storage refused to record it; the retry removes them once it is on record.
+    private readonly ConcurrentDictionary<string, CaptureSession> _unrecorded = new();
+    private readonly CancellationTokenSource _stopping = new();
     private readonly object _startGate = new();
-    private readonly HashSet<string> _busyConnections = [];
+    // Connection -> the session that holds it, from the moment a start claims it until its run is over:
+    // a conflict always names the capture in the way.
+    private readonly Dictionary<string, string> _busyConnections = [];
     private bool _shuttingDown;
 
     public CaptureSessionService(IDbContextFactory<BetterDbContext> contexts, ConnectionService connections, IChunkStore chunks,
-        SessionAnalysis analysis, IOptions<BetterDbOptions> options, IOptions<HealthGateOptions> healthGate, ILogger<CaptureSessionService> log)
+        SessionAnalysis analysis, IOptions<BetterDbOptions> options, IOptions<HealthGateOptions> healthGate, StorageHealth storage,
+        ILogger<CaptureSessionService> log)
     {
+        _storage = storage;
+        // Storage gone: running captures cannot keep their lines, so they end now, saying why.
+        storage.Failed += failure =>
+        {
+            foreach (var r in _runs.Values) r.Run.RequestStop(CaptureEnd.StorageError(failure));
+        };
         _healthGate = healthGate.Value;
         _analysis = analysis;
         _contexts = contexts;
         _connections = connections;
         _chunks = chunks;
         _options = options.Value;
+        WriterSettings = new CaptureWriterSettings
+        {
+            MaxLineBytes = _options.Monitor.MaxLineBytes,
+            FlushInterval = TimeSpan.FromMilliseconds(_options.Monitor.FlushIntervalMs),
+        };
         _log = log;
     }
 
     /// <summary>Chunk sizes and flush interval for new captures (tests shorten them).</summary>
-    public CaptureWriterSettings WriterSettings { get; set; } = new();
+    public CaptureWriterSettings WriterSettings { get; set; }
 
     /// <summary>Raised when a session starts, ends or is deleted (with the deleted session's last state).</summary>
     public event Action<CaptureSession>? SessionChanged;
@@ -71,26 +89,25 @@ public sealed class CaptureSessionService
             throw new InvalidInputException("requestedBy", "requestedBy is longer than 200 characters.");
         if (string.IsNullOrWhiteSpace(request.ConnectionId))
             throw new InvalidInputException("connectionId", "connectionId is required.");
+        _storage.ThrowIfUnusable();
 
         var connectionId = request.ConnectionId;
         var profile = await _connections.GetAsync(connectionId, ct)
                       ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
 
+        var sessionId = Guid.CreateVersion7().ToString("N");
         lock (_startGate)
         {
             if (_shuttingDown) throw new ConflictException("The app is shutting down.");
-            if (!_busyConnections.Add(connectionId))
-            {
-                var running = _runs.Values.FirstOrDefault(r => r.Run.ConnectionId == connectionId);
-                throw new ConflictException("A capture is already running on this connection.", running?.Run.SessionId);
-            }
+            if (!_busyConnections.TryAdd(connectionId, sessionId))
+                throw new ConflictException("A capture is already running on this connection.", _busyConnections[connectionId]);
         }
 
         try
         {
             var entity = new SessionEntity
             {
-                Id = Guid.CreateVersion7().ToString("N"),
+                Id = sessionId,
                 ConnectionId = connectionId,
                 Status = SessionStatus.Running,
                 Source = request.Source,
@@ -135,43 +152,85 @@ public sealed class CaptureSessionService
     {
         var run = running.Run;
         var end = await run.RunAsync();
-        CaptureSession final;
-        try
+        var final = running.Snapshot() with
         {
-            await using var db = await _contexts.CreateDbContextAsync();
-            var entity = await db.Sessions.FirstAsync(s => s.Id == run.SessionId);
-            entity.Status = end.Status;
-            entity.TerminationReason = end.Reason;
-            entity.EndedAt = DateTime.UtcNow;
-            entity.LineCount = run.Writer.StoredLines;
-            entity.ByteCount = run.Writer.StoredBytes;
-            entity.MalformedCount = run.Writer.MalformedCount;
-            entity.OwnLinesDropped = run.Writer.OwnLinesDropped;
-            await db.SaveChangesAsync();
-            final = CaptureSession.From(entity);
-        }
-        catch (Exception ex)
-        {
-            _log.LogError(ex, "Could not record the end of capture {SessionId}", run.SessionId);
-            final = running.Snapshot() with { Status = end.Status, TerminationReason = end.Reason, EndedAt = DateTime.UtcNow };
-        }
-        finally
-        {
-            // Unregister first: a viewer that sees its feed end then reads the final session from storage.
-            _runs.TryRemove(run.SessionId, out _);
-            lock (_startGate) _busyConnections.Remove(run.ConnectionId);
-            run.Tail.Complete();
-        }
+            Status = end.Status,
+            TerminationReason = end.Reason,
+            EndedAt = DateTime.UtcNow,
+            // What a reader finds in storage, not what arrived: a failed store kept some lines back.
+            LineCount = run.Writer.StoredLines,
+            ByteCount = run.Writer.StoredBytes,
+            Watchdog = null,
+        };
+        var recorded = await TryRecordEndAsync(final);
+        // Until the end is on record, this is the session's state: readers must not see it running.
+        if (!recorded) _unrecorded[final.Id] = final;
+        // Unregister first: a viewer that sees its feed end then reads the final session from storage.
+        _runs.TryRemove(run.SessionId, out _);
+        lock (_startGate) _busyConnections.Remove(run.ConnectionId);
+        run.Tail.Complete();
         _log.LogInformation("Capture {SessionId} ended {Status} ({Reason}), {Lines} lines",
             final.Id, final.Status, final.TerminationReason, final.LineCount);
         SessionChanged?.Invoke(final);
-        _analysis.StoreInBackground(final.Id);
+        if (recorded) _analysis.StoreInBackground(final.Id);
+        else _ = RecordEndLaterAsync(final);
+    }
+
+    /// <summary>Writes how a session ended; false (logged) when storage refuses.</summary>
+    private async Task<bool> TryRecordEndAsync(CaptureSession final)
+    {
+        try
+        {
+            await using var db = await _contexts.CreateDbContextAsync();
+            var entity = await db.Sessions.FirstAsync(s => s.Id == final.Id);
+            entity.Status = final.Status;
+            entity.TerminationReason = final.TerminationReason;
+            entity.EndedAt = final.EndedAt;
+            entity.LineCount = final.LineCount;
+            entity.ByteCount = final.ByteCount;
+            entity.MalformedCount = final.MalformedCount;
+            entity.OwnLinesDropped = final.OwnLinesDropped;
+            entity.TruncatedLines = final.TruncatedLines;
+            await db.SaveChangesAsync();
+            return true;
+        }
+        catch (Exception ex)
+        {
+            _log.LogError("Could not record the end of capture {SessionId} ({Status}, {Reason}): {Message}; retrying",
+                final.Id, final.Status, final.TerminationReason, ex.GetBaseException().Message);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Retries recording an end that storage refused (a disk full or read-only for a while), with a growing
+    /// pause, until it is on record or the app stops; meanwhile readers get it from <see cref="_unrecorded"/>.
+    /// </summary>
+    private async Task RecordEndLaterAsync(CaptureSession final)
+    {
+        var pause = TimeSpan.FromSeconds(1);
+        while (!_stopping.IsCancellationRequested)
+        {
+            try { await Task.Delay(pause, _stopping.Token); }
+            catch (OperationCanceledException) { break; }
+            if (await TryRecordEndAsync(final))
+            {
+                _unrecorded.TryRemove(final.Id, out _);
+                _log.LogInformation("Recorded the end of capture {SessionId} ({Status}) after storage came back", final.Id, final.Status);
+                _analysis.StoreInBackground(final.Id);
+                return;
+            }
+            pause = TimeSpan.FromSeconds(Math.Min(30, pause.TotalSeconds * 2));
+        }
+        // One last try at shutdown; if storage is still gone, the next start finds the session running (process_restart).
+        if (await TryRecordEndAsync(final)) _unrecorded.TryRemove(final.Id, out _);
     }
 
     /// <summary>The session with live counters while it runs; null when unknown.</summary>
     public async Task<CaptureSession?> GetAsync(string id, CancellationToken ct = default)
     {
         if (_runs.TryGetValue(id, out var running)) return running.Snapshot();
+        if (_unrecorded.TryGetValue(id, out var unrecorded)) return unrecorded;
         await using var db = await _contexts.CreateDbContextAsync(ct);
         var entity = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
         if (entity is null) return null;
@@ -187,7 +246,8 @@ public sealed class CaptureSessionService
         if (!string.IsNullOrEmpty(query.Status)) q = q.Where(s => s.Status == query.Status);
         var rows = await q.OrderByDescending(s => s.StartedAt).ThenByDescending(s => s.Id)
             .Skip(query.Offset).Take(query.Limit).ToListAsync(ct);
-        return rows.Select(r => _runs.TryGetValue(r.Id, out var running) ? running.Snapshot() : CaptureSession.From(r)).ToList();
+        return rows.Select(r => _runs.TryGetValue(r.Id, out var running) ? running.Snapshot()
+            : _unrecorded.TryGetValue(r.Id, out var unrecorded) ? unrecorded : CaptureSession.From(r)).ToList();
     }
 
     /// <summary>Stops a running capture and waits for it to be finalized. A finished session comes back unchanged.</summary>
@@ -215,6 +275,7 @@ public sealed class CaptureSessionService
         await db.Analyses.Where(a => a.SessionId == id).ExecuteDeleteAsync(ct);
         db.Sessions.Remove(entity);
         await db.SaveChangesAsync(ct);
+        _unrecorded.TryRemove(id, out _);
         SessionChanged?.Invoke(CaptureSession.From(entity));
         return true;
     }
@@ -234,6 +295,7 @@ public sealed class CaptureSessionService
         var runs = _runs.Values.ToList();
         foreach (var r in runs) r.Run.RequestStop(CaptureEnd.AppShutdown);
         await Task.WhenAll(runs.Select(r => r.Completion!)).WaitAsync(ct);
+        await _stopping.CancelAsync();
     }
 
     /// <summary>
@@ -247,13 +309,16 @@ public sealed class CaptureSessionService
         foreach (var s in stale)
         {
             if (_runs.ContainsKey(s.Id)) continue;
-            // Two plain sums: a GroupBy(constant)+FirstOrDefault made EF warn on every restart after a crash.
+            // What the crash left is what the chunks say: their lines, bytes and malformed lines.
+            await ChunkFacts.FillMissingAsync(_contexts, s.Id, ct);
             var chunks = db.Chunks.Where(c => c.SessionId == s.Id);
             s.Status = CaptureEnd.ProcessRestart.Status;
             s.TerminationReason = CaptureEnd.ProcessRestart.Reason;
             s.EndedAt = DateTime.UtcNow;
+            // Plain sums: a GroupBy(constant)+FirstOrDefault made EF warn on every restart after a crash.
             s.LineCount = await chunks.SumAsync(c => (long)c.LineCount, ct);
             s.ByteCount = await chunks.SumAsync(c => (long)c.ByteCount, ct);
+            s.MalformedCount = await chunks.SumAsync(c => (long)(c.MalformedLines ?? 0), ct);
         }
         await db.SaveChangesAsync(ct);
         return stale.Count;
@@ -270,6 +335,7 @@ public sealed class CaptureSessionService
             ByteCount = Run.Writer.ByteCount,
             MalformedCount = Run.Writer.MalformedCount,
             OwnLinesDropped = Run.Writer.OwnLinesDropped,
+            TruncatedLines = Run.Writer.TruncatedCount,
             Watchdog = Run.Watchdog,
         };
     }

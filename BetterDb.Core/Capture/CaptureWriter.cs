@@ -13,6 +13,8 @@ public sealed record CaptureWriterSettings
     public int ChunkMaxBytes { get; init; } = 512 * 1024;
     /// <summary>A chunk is stored at most this long after its first line arrived.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How long a failing store is retried (the lines wait in memory, 64 MB at most) before the capture ends <c>storage_error</c>.</summary>
+    public TimeSpan StoreRetryWindow { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>
     /// Lines reach the live tail in blocks at most this far apart (and at once when a block grows large):
     /// one copy per interval instead of one per socket read, which at ordinary rates is one per line.
@@ -20,6 +22,9 @@ public sealed record CaptureWriterSettings
     public TimeSpan TailInterval { get; init; } = TimeSpan.FromMilliseconds(50);
     public byte Codec { get; init; } = ChunkCodec.Default;
     public int CompressionLevel { get; init; } = 1;
+    /// <summary>The longest line kept whole; a longer one is kept cut to this, with its length (<see cref="TruncatedLine"/>).</summary>
+    public int MaxLineBytes { get; init; } = DefaultMaxLineBytes;
+    public const int DefaultMaxLineBytes = 64 * 1024 * 1024;
 }
 
 /// <summary>
@@ -42,6 +47,7 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     private readonly object _gate = new();
     // Sealed chunks waiting for the store thread, in capture order; guarded by itself.
     private readonly Queue<SealedChunk> _sealed = new();
+    private long _queuedBytes;
     private bool _noMoreChunks;
     private readonly TimeSpan _tick;
     private readonly TaskCompletionSource _storeDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -51,7 +57,9 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     private byte[] _buffer;
     private int _length;
     private int _chunkLines;
-    private long _chunkFirstTs, _chunkLastTs;
+    private long _chunkFirstTs, _chunkLastTs, _chunkMinTs, _chunkMaxTs;
+    private int _chunkMalformed;
+    private long _minTs = long.MaxValue, _maxTs = long.MinValue;
     private long _chunkOpenedAt;
     private int _chunkIndex;
     private long _chunkFirstLine;
@@ -64,7 +72,7 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     // Below the large-object heap's threshold: a block is a short-lived gen-0 allocation.
     private const int TailMaxBytes = 64 * 1024;
 
-    private long _lineCount, _byteCount, _malformedCount, _storedLines, _storedBytes, _storedChunks, _ownLinesDropped;
+    private long _lineCount, _byteCount, _malformedCount, _truncatedCount, _storedLines, _storedBytes, _storedChunks, _ownLinesDropped;
     private byte[][] _ownAddresses = [];
     private CaptureEnd? _capReached;
     private Exception? _storeError;
@@ -81,7 +89,7 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         _tail = tail;
         _settings = settings ?? new CaptureWriterSettings();
         _time = time ?? TimeProvider.System;
-        _buffer = ArrayPool<byte>.Shared.Rent(_settings.ChunkMaxBytes + 4096);
+        _buffer = RentBuffer(PooledBufferBytes);
         _tick = TimeSpan.FromTicks(Math.Max(Math.Min(_settings.FlushInterval.Ticks / 4, _settings.TailInterval.Ticks), TimeSpan.TicksPerMillisecond));
         new Thread(StoreLoop) { IsBackground = true, Name = "betterdb-store" }.Start();
     }
@@ -89,6 +97,14 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     public long LineCount => Volatile.Read(ref _lineCount);
     public long ByteCount => Volatile.Read(ref _byteCount);
     public long MalformedCount => Volatile.Read(ref _malformedCount);
+    /// <summary>Lines longer than <see cref="CaptureWriterSettings.MaxLineBytes"/>, kept cut (<see cref="TruncatedLine"/>).</summary>
+    public long TruncatedCount => Volatile.Read(ref _truncatedCount);
+    /// <summary>The earliest and latest MONITOR timestamp (epoch microseconds) of the lines so far; null before the first.</summary>
+    public (long Min, long Max)? TimeRange
+    {
+        get { lock (_gate) return _minTs <= _maxTs ? (_minTs, _maxTs) : null; }
+    }
+
     /// <summary>Lines of the app's own connections, dropped before storing.</summary>
     public long OwnLinesDropped => Volatile.Read(ref _ownLinesDropped);
 
@@ -134,21 +150,35 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         finally { EndBatch(); }
     }
 
-    public bool OnLine(ReadOnlySpan<byte> line)
+    public bool OnLine(ReadOnlySpan<byte> line) => Append(line, []);
+
+    /// <summary>Stores the kept bytes of an overlong line followed by the <see cref="TruncatedLine"/> marker with its length.</summary>
+    public bool OnTruncatedLine(ReadOnlySpan<byte> kept, long lineBytes) => Append(kept, TruncatedLine.Marker(lineBytes));
+
+    public int LineLimitBytes => _settings.MaxLineBytes;
+
+    private bool Append(ReadOnlySpan<byte> line, ReadOnlySpan<byte> truncationMarker)
     {
         if (_capReached is not null || _completed) return false;
+        var truncated = truncationMarker.Length > 0;
         long ts = 0;
-        var wellFormed = MonitorLineParser.TryParse(line, out var view);
-        if (wellFormed)
+        var wellFormed = false;
+        if (!truncated)
         {
-            if (_ownAddresses.Length > 0 && IsOwn(view.Addr))
+            wellFormed = MonitorLineParser.TryParse(line, out var view);
+            if (wellFormed)
             {
-                Volatile.Write(ref _ownLinesDropped, _ownLinesDropped + 1);
-                return true;
+                if (_ownAddresses.Length > 0 && IsOwn(view.Addr))
+                {
+                    Volatile.Write(ref _ownLinesDropped, _ownLinesDropped + 1);
+                    return true;
+                }
+                ts = view.TimestampMicros;
             }
-            ts = view.TimestampMicros;
         }
-        var size = line.Length + 1;
+        else if (MonitorLineParser.TryReadTimestamp(line, out var cutTs)) ts = cutTs;
+
+        var size = line.Length + truncationMarker.Length + 1;
         if (_byteCount + size > _byteCap)
         {
             ReachCap(CaptureEnd.ByteCap);
@@ -159,25 +189,40 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
             if (_chunkLines > 0) SealChunk();
             if (size > _buffer.Length)
             {
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = ArrayPool<byte>.Shared.Rent(size);
+                ReturnBuffer(_buffer);
+                _buffer = RentBuffer(size);
             }
         }
 
-        if (!wellFormed) _malformedCount++;
+        if (truncated) _truncatedCount++;
+        else if (!wellFormed)
+        {
+            _malformedCount++;
+            _chunkMalformed++;
+        }
         if (_chunkLines == 0)
         {
             _chunkOpenedAt = _time.GetTimestamp();
             _chunkFirstLine = _lineCount;
             _chunkFirstTs = ts;
+            _chunkMinTs = long.MaxValue;
+            _chunkMaxTs = long.MinValue;
+            _chunkMalformed = 0;
         }
         if (ts != 0)
         {
             if (_chunkFirstTs == 0) _chunkFirstTs = ts;
             _chunkLastTs = ts;
+            // Timestamps need not be in order (files joined later hour first, clocks that step back, merged nodes):
+            // time filters skip chunks by their range, not by their first and last line.
+            if (ts < _chunkMinTs) _chunkMinTs = ts;
+            if (ts > _chunkMaxTs) _chunkMaxTs = ts;
+            if (ts < _minTs) _minTs = ts;
+            if (ts > _maxTs) _maxTs = ts;
         }
 
         line.CopyTo(_buffer.AsSpan(_length));
+        truncationMarker.CopyTo(_buffer.AsSpan(_length + line.Length));
         _length += size;
         _buffer[_length - 1] = (byte)'\n';
         _chunkLines++;
@@ -193,6 +238,20 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         }
         return true;
     }
+
+    /// <summary>Chunk buffers come from the shared pool; one for a huge line does not, so its memory goes back when it is stored.</summary>
+    private byte[] RentBuffer(int size) =>
+        size <= PooledBufferBytes ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+
+    private void ReturnBuffer(byte[] buffer)
+    {
+        // The shared pool hands out (and takes back) only power-of-two lengths; a huge line's own buffer goes to the GC.
+        if (buffer.Length > 0 && System.Numerics.BitOperations.IsPow2(buffer.Length) && buffer.Length <= 2 * PooledBufferBytes)
+            ArrayPool<byte>.Shared.Return(buffer);
+        else if (buffer.Length >= Memory.HugeBuffers.Threshold) Memory.HugeBuffers.Dropped(buffer.Length);
+    }
+
+    private int PooledBufferBytes => _settings.ChunkMaxBytes + 4096;
 
     private bool IsOwn(ReadOnlySpan<byte> address)
     {
@@ -238,13 +297,15 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     private void SealChunk()
     {
         PublishTail();
-        var chunk = new SealedChunk(_buffer, _length, _chunkLines, _chunkIndex++, _chunkFirstLine, _chunkFirstTs, _chunkLastTs);
+        var chunk = new SealedChunk(_buffer, _length, _chunkLines, _chunkIndex++, _chunkFirstLine, _chunkFirstTs, _chunkLastTs,
+            _chunkMinTs <= _chunkMaxTs ? _chunkMinTs : 0, _chunkMinTs <= _chunkMaxTs ? _chunkMaxTs : 0, _chunkMalformed);
         lock (_sealed)
         {
             _sealed.Enqueue(chunk);
+            _queuedBytes += chunk.Length;
             Monitor.Pulse(_sealed);
         }
-        _buffer = ArrayPool<byte>.Shared.Rent(_settings.ChunkMaxBytes + 4096);
+        _buffer = RentBuffer(PooledBufferBytes);
         _length = 0;
         _tailFrom = 0;
         _chunkLines = 0;
@@ -278,17 +339,31 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         var batch = new List<ChunkEntity>();
         var lastTick = _time.GetTimestamp();
         var lastStore = lastTick;
+        long failingSince = 0;
+        var retries = 0;
         try
         {
             while (true)
             {
                 lock (_sealed)
                 {
-                    if (_sealed.Count == 0 && !_noMoreChunks) Monitor.Wait(_sealed, _tick);
-                    // At most one store per tick unless chunks pile up: each store has a fixed cost (a transaction).
-                    var wait = _tick - _time.GetElapsedTime(lastStore);
-                    if (_sealed.Count is > 0 and < MaxBatch && !_noMoreChunks && wait > TimeSpan.Zero) Monitor.Wait(_sealed, wait);
-                    while (pending.Count < MaxBatch && _sealed.TryDequeue(out var chunk)) pending.Add(chunk);
+                    if (failingSince != 0)
+                    {
+                        // A failing store is retried with a growing pause (a disk full or read-only for a moment).
+                        Monitor.Wait(_sealed, TimeSpan.FromMilliseconds(Math.Min(1000, 100 << Math.Min(retries, 4))));
+                    }
+                    else
+                    {
+                        if (_sealed.Count == 0 && !_noMoreChunks) Monitor.Wait(_sealed, _tick);
+                        // At most one store per tick unless chunks pile up: each store has a fixed cost (a transaction).
+                        var wait = _tick - _time.GetElapsedTime(lastStore);
+                        if (_sealed.Count is > 0 and < MaxBatch && !_noMoreChunks && wait > TimeSpan.Zero) Monitor.Wait(_sealed, wait);
+                        while (pending.Count < MaxBatch && _sealed.TryDequeue(out var chunk))
+                        {
+                            pending.Add(chunk);
+                            _queuedBytes -= chunk.Length;
+                        }
+                    }
                     if (pending.Count == 0 && _noMoreChunks) return;
                 }
                 if (_time.GetElapsedTime(lastTick) >= _tick)
@@ -296,10 +371,25 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
                     lastTick = _time.GetTimestamp();
                     FlushIfDue();
                 }
-                if (pending.Count > 0)
+                if (pending.Count == 0) continue;
+                if (TryStore(pending, batch, out var error))
                 {
-                    Store(pending, batch);
                     lastStore = _time.GetTimestamp();
+                    failingSince = 0;
+                    retries = 0;
+                    continue;
+                }
+                if (failingSince == 0) failingSince = _time.GetTimestamp();
+                retries++;
+                long queued;
+                lock (_sealed) queued = _queuedBytes;
+                // Storage known to be gone (StorageHealth) will not come back by waiting.
+                if (_time.GetElapsedTime(failingSince) > _settings.StoreRetryWindow || queued > MaxQueuedBytes || error is StorageUnavailableException)
+                {
+                    Volatile.Write(ref _storeError, error);
+                    _stopRequested.TrySetResult();
+                    Release(pending, batch);
+                    failingSince = 0;
                 }
             }
         }
@@ -309,30 +399,46 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         }
     }
 
-    private void Store(List<SealedChunk> pending, List<ChunkEntity> batch)
+    /// <summary>How much captured data may wait in memory while the store fails.</summary>
+    private const long MaxQueuedBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Compresses <paramref name="pending"/> into <paramref name="batch"/> (once) and stores it in one transaction.
+    /// On success both are emptied; on failure they are kept for a retry. After a store error everything is dropped.
+    /// </summary>
+    private bool TryStore(List<SealedChunk> pending, List<ChunkEntity> batch, out Exception? error)
     {
+        error = null;
+        if (_storeError is not null)
+        {
+            Release(pending, batch);
+            return true;
+        }
         try
         {
-            if (_storeError is not null) return;
-            foreach (var chunk in pending)
-            {
-                batch.Add(new ChunkEntity
+            if (batch.Count == 0)
+                foreach (var chunk in pending)
                 {
-                    SessionId = _sessionId,
-                    ChunkIndex = chunk.Index,
-                    NodeId = _nodeId,
-                    FirstLine = chunk.FirstLine,
-                    LineCount = chunk.Lines,
-                    ByteCount = chunk.Length,
-                    FirstTsMicros = chunk.FirstTs,
-                    LastTsMicros = chunk.LastTs,
-                    Codec = _settings.Codec,
-                    Data = ChunkCodec.Compress(chunk.Buffer.AsSpan(0, chunk.Length), _settings.Codec, _settings.CompressionLevel),
-                });
-                // The raw bytes are not needed once compressed: give the buffer back early.
-                ArrayPool<byte>.Shared.Return(chunk.Buffer);
-                chunk.Returned = true;
-            }
+                    batch.Add(new ChunkEntity
+                    {
+                        SessionId = _sessionId,
+                        ChunkIndex = chunk.Index,
+                        NodeId = _nodeId,
+                        FirstLine = chunk.FirstLine,
+                        LineCount = chunk.Lines,
+                        ByteCount = chunk.Length,
+                        FirstTsMicros = chunk.FirstTs,
+                        LastTsMicros = chunk.LastTs,
+                        MinTsMicros = chunk.MinTs,
+                        MaxTsMicros = chunk.MaxTs,
+                        MalformedLines = chunk.Malformed,
+                        Codec = _settings.Codec,
+                        Data = ChunkCodec.Compress(chunk.Buffer.AsSpan(0, chunk.Length), _settings.Codec, _settings.CompressionLevel),
+                    });
+                    // The raw bytes are not needed once compressed: give the buffer back early.
+                    ReturnBuffer(chunk.Buffer);
+                    chunk.Returned = true;
+                }
             // The stores do their I/O synchronously (SQLite); on this thread there is nothing to return to.
             _store.AppendManyAsync(batch).GetAwaiter().GetResult();
             foreach (var chunk in pending)
@@ -341,19 +447,22 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
                 Interlocked.Add(ref _storedBytes, chunk.Length);
                 Interlocked.Increment(ref _storedChunks);
             }
+            Release(pending, batch);
+            return true;
         }
         catch (Exception ex)
         {
-            Volatile.Write(ref _storeError, ex);
-            _stopRequested.TrySetResult();
+            error = ex;
+            return false;
         }
-        finally
-        {
-            foreach (var chunk in pending)
-                if (!chunk.Returned) ArrayPool<byte>.Shared.Return(chunk.Buffer);
-            pending.Clear();
-            batch.Clear();
-        }
+    }
+
+    private void Release(List<SealedChunk> pending, List<ChunkEntity> batch)
+    {
+        foreach (var chunk in pending)
+            if (!chunk.Returned) ReturnBuffer(chunk.Buffer);
+        pending.Clear();
+        batch.Clear();
     }
 
     private const int MaxBatch = 32;
@@ -383,12 +492,12 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         await CompleteAsync();
         lock (_gate)
         {
-            if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+            ReturnBuffer(_buffer);
             _buffer = [];
         }
     }
 
-    private sealed record SealedChunk(byte[] Buffer, int Length, int Lines, int Index, long FirstLine, long FirstTs, long LastTs)
+    private sealed record SealedChunk(byte[] Buffer, int Length, int Lines, int Index, long FirstLine, long FirstTs, long LastTs, long MinTs, long MaxTs, int Malformed)
     {
         public bool Returned { get; set; }
     }

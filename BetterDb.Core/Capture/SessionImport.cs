@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using BetterDb.Core.Configuration;
 using BetterDb.Core.Connections;
+using BetterDb.Core.Lines;
 using BetterDb.Core.Monitoring;
 using BetterDb.Core.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -22,8 +24,13 @@ public sealed class SessionImport(
     Analysis.SessionAnalysis analysis,
     ILogger<SessionImport> log)
 {
+    /// <summary>How much of a file is looked at to decide whether it is MONITOR output at all.</summary>
+    public const int SniffBytes = 64 * 1024;
+
+    /// <param name="force">import even a file that does not look like MONITOR output (empty, or mostly other lines).</param>
+    /// <exception cref="InvalidInputException">(field <c>file</c>) the file is empty or not MONITOR output, unless <paramref name="force"/>.</exception>
     public async Task<CaptureSession> ImportAsync(Stream file, string? connectionId, string? requestedBy,
-        IProgress<long>? bytesRead = null, CancellationToken ct = default)
+        IProgress<long>? bytesRead = null, CancellationToken ct = default, bool force = false)
     {
         if (!string.IsNullOrEmpty(connectionId) && await connections.GetAsync(connectionId, ct) is null)
             throw new KeyNotFoundException($"No connection '{connectionId}'.");
@@ -38,7 +45,15 @@ public sealed class SessionImport(
             Source = SessionSource.Import,
             RequestedBy = string.IsNullOrWhiteSpace(requestedBy) ? null : requestedBy.Trim(),
             StartedAt = DateTime.UtcNow,
+            ImportedAt = DateTime.UtcNow,
         };
+        var counting = bytesRead is null ? file : new ProgressStream(file, bytesRead);
+        var reader = PipeReader.Create(counting, new StreamPipeReaderOptions(bufferSize: 256 * 1024, leaveOpen: true));
+        if (!force && await SniffAsync(reader, ct) is { } refusal)
+        {
+            await reader.CompleteAsync();
+            throw new InvalidInputException("file", refusal);
+        }
         await using (var db = await contexts.CreateDbContextAsync(ct))
         {
             db.Sessions.Add(entity);
@@ -48,13 +63,14 @@ public sealed class SessionImport(
 
         var writer = new CaptureWriter(entity.Id, null, long.MaxValue, long.MaxValue, chunks, tail: null, sessions.WriterSettings);
         CaptureEnd end;
+        var unterminated = false;
         try
         {
-            var counting = bytesRead is null ? file : new ProgressStream(file, bytesRead);
-            var reader = PipeReader.Create(counting, new StreamPipeReaderOptions(bufferSize: 256 * 1024, leaveOpen: true));
-            await MonitorStream.ReadTextAsync(reader, writer, ct);
+            var read = await MonitorStream.ReadTextAsync(reader, writer, ct);
             await reader.CompleteAsync();
-            end = CaptureEnd.SourceEnded;
+            unterminated = read == MonitorReadEnd.EndOfStreamWithoutNewline;
+            // Only a cap stops a file early (an import has none of its own, but a store failure stops the writer too).
+            end = read == MonitorReadEnd.SinkStopped ? writer.CapReached ?? CaptureEnd.StorageError("the store stopped the import") : CaptureEnd.SourceEnded;
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
@@ -73,6 +89,14 @@ public sealed class SessionImport(
             row.LineCount = writer.StoredLines;
             row.ByteCount = writer.StoredBytes;
             row.MalformedCount = writer.MalformedCount;
+            row.TruncatedLines = writer.TruncatedCount;
+            row.LastLineUnterminated = unterminated;
+            // A capture's time is its lines' (earliest and latest); when it was uploaded is ImportedAt.
+            if (writer.TimeRange is var (min, max))
+            {
+                row.StartedAt = DateTime.UnixEpoch.AddTicks(min * 10);
+                row.EndedAt = DateTime.UnixEpoch.AddTicks(max * 10);
+            }
             await db.SaveChangesAsync(CancellationToken.None);
             entity = row;
         }
@@ -81,6 +105,49 @@ public sealed class SessionImport(
         sessions.Notify(final);
         analysis.StoreInBackground(final.Id);
         return final;
+    }
+
+    /// <summary>
+    /// Looks at the start of the file without consuming it: null when it reads as MONITOR output, else why not.
+    /// A real capture has a stray malformed line now and then (a cut first line, a banner); "most lines are
+    /// not MONITOR lines" is a different file.
+    /// </summary>
+    private static async Task<string?> SniffAsync(PipeReader reader, CancellationToken ct)
+    {
+        var result = await reader.ReadAtLeastAsync(SniffBytes, ct);
+        var buffer = result.Buffer;
+        try
+        {
+            if (buffer.IsEmpty) return "The file is empty: there is nothing to import (send force=true to record an empty session anyway).";
+            ReadOnlySpan<byte> head = buffer.Slice(0, Math.Min(buffer.Length, SniffBytes)).ToArray();
+            // The last line of the sample may be cut: judge the complete ones, or the one line there is.
+            var lastNewline = head.LastIndexOf((byte)'\n');
+            if (!result.IsCompleted)
+            {
+                // A first line longer than the sample (a huge argument) cannot be judged from its start.
+                if (lastNewline < 0) return null;
+                head = head[..lastNewline];
+            }
+            int lines = 0, monitor = 0;
+            string? example = null;
+            foreach (var range in head.Split((byte)'\n'))
+            {
+                var line = head[range];
+                if (line.IsEmpty || (lines == 0 && monitor == 0 && (line.SequenceEqual("OK"u8) || line.SequenceEqual("OK\r"u8)))) continue;
+                lines++;
+                if (MonitorLineParser.TryParse(line, out _) || TruncatedLine.TryRead(line, out _, out _)) monitor++;
+                else example ??= System.Text.Encoding.UTF8.GetString(line[..Math.Min(line.Length, 80)]);
+                if (lines == 100) break;
+            }
+            if (lines == 0) return "The file holds no lines: there is nothing to import (send force=true to record an empty session anyway).";
+            if (monitor * 2 >= lines) return null;
+            return $"This does not look like redis-cli monitor output: {lines - monitor} of the first {lines} lines are not MONITOR lines " +
+                   $"(e.g. \"{example}\"). Send force=true to import it anyway (the lines are kept as they are and counted as malformed).";
+        }
+        finally
+        {
+            reader.AdvanceTo(buffer.Start);
+        }
     }
 
     /// <summary>Sets who asked and which connection an import belongs to, when that is known only after the file (multipart fields after it).</summary>

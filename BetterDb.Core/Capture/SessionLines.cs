@@ -1,5 +1,9 @@
+using System.Buffers;
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Lines;
+using BetterDb.Core.Memory;
 using BetterDb.Core.Storage;
+using Microsoft.Extensions.Options;
 
 namespace BetterDb.Core.Capture;
 
@@ -16,6 +20,16 @@ public interface ILineVisitor
 /// <summary>Reads a session's stored lines back: pages of line objects, filtered scans, exports.</summary>
 public sealed class SessionLines(IChunkStore chunks)
 {
+    public SessionLines(IChunkStore chunks, IOptions<BetterDbOptions> options) : this(chunks) =>
+        MaxArgumentBytesShown = options.Value.Monitor.MaxArgumentBytesShown;
+
+    /// <summary>Bytes of each argument a line object shows (<c>BetterDb:Monitor:MaxArgumentBytesShown</c>); see <see cref="MonitorLine"/>.</summary>
+    public int MaxArgumentBytesShown { get; init; } = MonitorLine.DefaultMaxArgumentBytesShown;
+
+    /// <summary>The line object of a stored line, bounded as configured.</summary>
+    public MonitorLine ToLine(ReadOnlySpan<byte> raw, string? nodeId, KeySpecTable? keySpecs = null) =>
+        MonitorLine.FromRaw(raw, nodeId, keySpecs, MaxArgumentBytesShown);
+
     /// <summary>Lines [offset, offset+limit) of those that pass <paramref name="filter"/>, in capture order.</summary>
     /// <param name="keySpecs">the session's server key specs (keys of each line); the built-in table when null</param>
     public async Task<IReadOnlyList<MonitorLine>> ReadAsync(string sessionId, long offset, int limit, LineFilter? filter = null,
@@ -23,7 +37,7 @@ public sealed class SessionLines(IChunkStore chunks)
     {
         filter ??= LineFilter.None;
         // Unfiltered, the offset is a line number and whole chunks before it are skipped undecoded.
-        var page = new PageVisitor(filter.IsEmpty ? 0 : offset, limit, keySpecs ?? KeySpecTable.BuiltIn);
+        var page = new PageVisitor(this, filter.IsEmpty ? 0 : offset, limit, keySpecs ?? KeySpecTable.BuiltIn);
         if (limit > 0) await ScanAsync(sessionId, filter, page, ct, filter.IsEmpty ? offset : 0);
         return page.Lines;
     }
@@ -35,14 +49,46 @@ public sealed class SessionLines(IChunkStore chunks)
     /// </summary>
     public async Task ScanAsync(string sessionId, LineFilter filter, ILineVisitor visitor, CancellationToken ct = default, long fromLine = 0)
     {
-        await foreach (var chunk in chunks.ReadAsync(sessionId, filter.IsEmpty ? fromLine : 0, ct))
+        byte[]? buffer = null;
+        long largest = 0;
+        try
         {
-            if (!filter.MayMatchChunk(chunk.FirstTsMicros, chunk.LastTsMicros)) continue;
-            var raw = ChunkCodec.Decompress(chunk);
-            var more = VisitChunk(raw, chunk.NodeId, filter, visitor, filter.IsEmpty ? Math.Max(0, fromLine - chunk.FirstLine) : 0);
-            await visitor.AfterChunkAsync(ct);
-            if (!more) return;
+            await foreach (var chunk in chunks.ReadAsync(sessionId, filter.IsEmpty ? fromLine : 0, ct))
+            {
+                if (!filter.MayMatchChunk(chunk.MinTsMicros, chunk.MaxTsMicros)) continue;
+                var raw = Decompress(chunk, ref buffer);
+                largest = Math.Max(largest, raw.Length);
+                var more = VisitChunk(raw.Span, chunk.NodeId, filter, visitor, filter.IsEmpty ? Math.Max(0, fromLine - chunk.FirstLine) : 0);
+                await visitor.AfterChunkAsync(ct);
+                if (!more) return;
+            }
         }
+        finally
+        {
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            if (largest > PooledChunkBytes) HugeBuffers.Dropped(largest);
+        }
+    }
+
+    // Chunks up to this size decompress into one pooled buffer per scan; a bigger one (a huge line) gets an array of
+    // its own that the GC takes back, rather than a pooled one the pool would keep for good.
+    private const int PooledChunkBytes = 4 * 1024 * 1024;
+
+    private static ReadOnlyMemory<byte> Decompress(ChunkEntity chunk, ref byte[]? buffer)
+    {
+        if (chunk.ByteCount > PooledChunkBytes)
+        {
+            var own = GC.AllocateUninitializedArray<byte>(chunk.ByteCount);
+            ChunkCodec.Decompress(chunk.Data, chunk.Codec, own);
+            return own;
+        }
+        if (buffer is null || buffer.Length < chunk.ByteCount)
+        {
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
+            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(chunk.ByteCount, 64 * 1024));
+        }
+        ChunkCodec.Decompress(chunk.Data, chunk.Codec, buffer.AsSpan(0, chunk.ByteCount));
+        return buffer.AsMemory(0, chunk.ByteCount);
     }
 
     private static bool VisitChunk(ReadOnlySpan<byte> span, string? nodeId, LineFilter filter, ILineVisitor visitor, long skip)
@@ -59,7 +105,7 @@ public sealed class SessionLines(IChunkStore chunks)
         return true;
     }
 
-    private sealed class PageVisitor(long offset, int limit, KeySpecTable keySpecs) : ILineVisitor
+    private sealed class PageVisitor(SessionLines lines, long offset, int limit, KeySpecTable keySpecs) : ILineVisitor
     {
         private long _skip = offset;
         public List<MonitorLine> Lines { get; } = new(Math.Min(limit, 1024));
@@ -67,7 +113,7 @@ public sealed class SessionLines(IChunkStore chunks)
         public bool Visit(ReadOnlySpan<byte> raw, string? nodeId)
         {
             if (_skip > 0) { _skip--; return true; }
-            Lines.Add(keySpecs.ToLine(raw, nodeId));
+            Lines.Add(lines.ToLine(raw, nodeId, keySpecs));
             return Lines.Count < limit;
         }
 

@@ -116,6 +116,18 @@ public sealed class MonitorOptions
     public long DefaultLineCap { get; set; } = 5_000_000;
     public bool RedactValues { get; set; }
     public WatchdogOptions Watchdog { get; set; } = new();
+
+    /// <summary>
+    /// Bytes of each argument a reader shows (line objects of <c>/lines</c>, the JSON, NDJSON and CSV exports, the UI);
+    /// a longer one is shown cut with its full length. The txt export always gives every byte.
+    /// </summary>
+    public int MaxArgumentBytesShown { get; set; } = Lines.MonitorLine.DefaultMaxArgumentBytesShown;
+
+    /// <summary>The longest line kept whole; a longer one is kept cut to this many bytes, with its length recorded.</summary>
+    public int MaxLineBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>A captured line is stored at most this long after it arrived: what a crash of the app can lose.</summary>
+    public int FlushIntervalMs { get; set; } = 1000;
 }
 
 /// <summary>Rejects bad values at start, naming the configuration key.</summary>
@@ -130,6 +142,8 @@ public sealed class BetterDbOptionsValidator : IValidateOptions<BetterDbOptions>
             errors.Add($"BetterDb:Monitor:DefaultByteCap must be a positive number of bytes (got {o.Monitor.DefaultByteCap}).");
         if (o.Monitor.DefaultLineCap <= 0)
             errors.Add($"BetterDb:Monitor:DefaultLineCap must be a positive number of lines (got {o.Monitor.DefaultLineCap}).");
+        if (o.Monitor.MaxArgumentBytesShown is < 256 or > 16 * 1024 * 1024)
+            errors.Add($"BetterDb:Monitor:MaxArgumentBytesShown must be between 256 and 16777216 bytes (got {o.Monitor.MaxArgumentBytesShown}).");
         if (!string.IsNullOrWhiteSpace(o.DefaultConnection)
             && !RedisUrl.TryParse(o.DefaultConnection, out _, out var error))
             errors.Add($"BetterDb:DefaultConnection is not a valid redis:// or rediss:// URL: {error}");

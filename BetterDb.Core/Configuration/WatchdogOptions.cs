@@ -1,6 +1,3 @@
-using System.Globalization;
-using Microsoft.Extensions.Options;
-
 namespace BetterDb.Core.Configuration;
 
 /// <summary>
@@ -24,24 +21,4 @@ public sealed class WatchdogOptions
 
     /// <summary>How often the signals are read (additive key).</summary>
     public int IntervalMs { get; set; } = 250;
-}
-
-/// <summary>Rejects bad watchdog values at start, naming the key.</summary>
-public sealed class WatchdogOptionsValidator : IValidateOptions<BetterDbOptions>
-{
-    public ValidateOptionsResult Validate(string? name, BetterDbOptions options)
-    {
-        var o = options.Monitor.Watchdog;
-        var errors = new List<string>();
-        if (o.MaxOutputBufferBytes <= 0)
-            errors.Add($"{WatchdogOptions.Section}:MaxOutputBufferBytes must be a positive number of bytes (got {o.MaxOutputBufferBytes}).");
-        // Written so NaN fails too.
-        if (o.MaxMemoryFraction is { } f && !(f > 0 && f <= 1))
-            errors.Add($"{WatchdogOptions.Section}:MaxMemoryFraction must be a fraction between 0 and 1 (got {f.ToString(CultureInfo.InvariantCulture)}).");
-        if (o.MaxPingMs is <= 0 or > 60_000)
-            errors.Add($"{WatchdogOptions.Section}:MaxPingMs must be between 1 and 60000 milliseconds (got {o.MaxPingMs}).");
-        if (o.IntervalMs is < 50 or > 60_000)
-            errors.Add($"{WatchdogOptions.Section}:IntervalMs must be between 50 and 60000 milliseconds (got {o.IntervalMs}).");
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
 }

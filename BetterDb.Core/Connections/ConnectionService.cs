@@ -32,6 +32,9 @@ public sealed class ConnectionService
 {
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest username accepted (it is stored, shown and sent with every AUTH).</summary>
+    public const int MaxUsernameLength = 256;
+
     private readonly IDbContextFactory<BetterDbContext> _contexts;
     private readonly IDataProtector _protector;
     private readonly IDataProtector _clientKeyProtector;
@@ -160,11 +163,19 @@ public sealed class ConnectionService
         if (string.IsNullOrWhiteSpace(input.Name)) throw new InvalidInputException("name", "A name is required.");
         if (input.Name.Trim().Length > 200) throw new InvalidInputException("name", "The name is longer than 200 characters.");
         if (string.IsNullOrWhiteSpace(input.Host)) throw new InvalidInputException("host", "A host is required.");
-        if (input.Host.Trim().Length > 500 || input.Host.Trim().Any(char.IsWhiteSpace))
-            throw new InvalidInputException("host", "The host must be a host name or an IP address.");
+        if (HostName.Check(input.Host.Trim()) is { } hostError)
+            throw new InvalidInputException("host", $"The host must be a host name or an IP address: {hostError}.");
         if (input.Port is null) throw new InvalidInputException("port", "A port is required.");
         if (input.Port is < 1 or > 65535) throw new InvalidInputException("port", "The port must be between 1 and 65535.");
         if (input.Db is < 0 or > 100_000) throw new InvalidInputException("db", "The database must be a number from 0.");
+        if (input.Username is { } user && !string.IsNullOrWhiteSpace(user))
+        {
+            // Redis ACL user names have no spaces or control characters, and none is this long.
+            if (user.Trim().Length > MaxUsernameLength)
+                throw new InvalidInputException("username", $"The username is {user.Trim().Length} characters long; at most {MaxUsernameLength}.");
+            if (user.Trim().Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+                throw new InvalidInputException("username", "The username must not contain spaces or control characters.");
+        }
     }
 
     /// <summary>The TLS settings a save ends with, checked as a handshake would use them.</summary>

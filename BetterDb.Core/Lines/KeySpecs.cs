@@ -132,28 +132,9 @@ public sealed class KeySpecTable
         return KeyExtractor.Decode(view.ArgsText, found[..count]);
     }
 
-    /// <summary>
-    /// <see cref="MonitorLine.FromRaw"/> with this table's keys. (The built-in table's lines come from
-    /// <see cref="MonitorLine.FromRaw"/> unchanged.)
-    /// </summary>
-    public MonitorLine ToLine(ReadOnlySpan<byte> raw, string? nodeId = null)
-    {
-        var line = MonitorLine.FromRaw(raw, nodeId);
-        if (_commands is null || line.Malformed || !MonitorLineParser.TryParse(raw, out var view)) return line;
-        return new MonitorLine
-        {
-            Ts = line.Ts,
-            TsRaw = line.TsRaw,
-            Db = line.Db,
-            Addr = line.Addr,
-            Cmd = line.Cmd,
-            Args = line.Args,
-            Keys = Keys(view),
-            Raw = line.Raw,
-            NodeId = line.NodeId,
-            Malformed = line.Malformed,
-        };
-    }
+    /// <summary><see cref="MonitorLine.FromRaw"/> with this table's keys.</summary>
+    public MonitorLine ToLine(ReadOnlySpan<byte> raw, string? nodeId = null, int maxArgumentBytes = MonitorLine.DefaultMaxArgumentBytesShown) =>
+        MonitorLine.FromRaw(raw, nodeId, this, maxArgumentBytes);
 
     private CommandSpecs? Find(ReadOnlySpan<byte> escapedCommand)
     {

@@ -8,7 +8,8 @@ namespace BetterDb.Core.Lines;
 /// <summary>
 /// The filters shared by <c>/lines</c>, <c>/export</c>, the analysis and the UI, all AND-ed:
 /// command verbs, client substring, key glob (any key of the line), db, time window
-/// (epoch ms, inclusive) and a substring of the raw line. Only the text filter can match a malformed line.
+/// (epoch ms, inclusive) and a text that is a substring of the raw line or of one decoded argument (so "José" finds
+/// <c>"Jos\xc3\xa9"</c>). Only the text filter can match a malformed line.
 /// The key filter finds a line's keys with <see cref="KeySpecs"/> (the session's server's key specs,
 /// see <see cref="WithKeySpecs"/>), or with the built-in table when none is set.
 /// </summary>
@@ -16,9 +17,19 @@ public sealed class LineFilter
 {
     public static readonly LineFilter None = new();
 
+    /// <summary>
+    /// The longest key pattern accepted, in characters. Redis has no limit, but a pattern this long is no real
+    /// filter, and each byte of it is work on every key of every line.
+    /// </summary>
+    public const int MaxKeyPatternLength = 512;
+
+    // Decoded arguments are searched through a window this size, so a huge argument is never decoded whole.
+    private const int DecodeWindow = 64 * 1024;
+
     private byte[][]? _commands;   // upper-case verbs as bytes
     private byte[]? _client;
     private byte[]? _text;
+    private bool _textNeedsDecoding; // the text holds a byte MONITOR escapes: only a decoded argument can hold it
     private KeySpecTable? _keySpecs;
 
     public IReadOnlyList<string>? Commands { get; private init; }
@@ -31,6 +42,10 @@ public sealed class LineFilter
 
     /// <summary>The key table the key filter uses; null means <see cref="KeySpecTable.BuiltIn"/>.</summary>
     public KeySpecTable? KeySpecs => _keySpecs;
+
+    /// <summary>What the filter's values mean where that is unusual (e.g. a glob Redis reads in a surprising way); the match follows it all the same.</summary>
+    public IReadOnlyList<FilterWarning> Warnings =>
+        Key is null || Key.Warnings.Count == 0 ? [] : Key.Warnings.Select(w => new FilterWarning("key", w)).ToArray();
 
     public bool IsEmpty => Commands is null && Client is null && Key is null && Db is null && AfterTs is null && BeforeTs is null && Text is null;
 
@@ -49,7 +64,8 @@ public sealed class LineFilter
         if (after is not null && before is not null && after > before)
             throw new InvalidInputException("afterTs", "afterTs is later than beforeTs.");
         var key = get("key");
-        if (key is { Length: > 4096 }) throw new InvalidInputException("key", "The key pattern is longer than 4096 characters.");
+        if (key is { Length: > MaxKeyPatternLength })
+            throw new InvalidInputException("key", $"The key pattern is {key.Length} characters long; key takes at most {MaxKeyPatternLength}.");
         return Create(commands is { Length: > 0 } ? commands : null, NullIfEmpty(get("client")), string.IsNullOrEmpty(key) ? null : key,
             (int?)db, after, before, NullIfEmpty(get("text")));
     }
@@ -71,6 +87,7 @@ public sealed class LineFilter
             BeforeTs = beforeTs,
             Text = text,
             _text = text is null ? null : Encoding.UTF8.GetBytes(text),
+            _textNeedsDecoding = text is not null && Encoding.UTF8.GetBytes(text).AsSpan().IndexOfAnyExcept(SdsRepr.VerbatimBytes) >= 0,
         };
     }
 
@@ -84,12 +101,16 @@ public sealed class LineFilter
     }
 
     /// <summary>Whether a chunk whose well-formed lines span these MONITOR timestamps (µs) can hold a match.</summary>
-    public bool MayMatchChunk(long firstTsMicros, long lastTsMicros)
+    /// <param name="minTsMicros">the chunk's earliest timestamp; null when not known (a chunk stored before it was recorded).</param>
+    /// <param name="maxTsMicros">its latest; 0 for both when the chunk holds no timestamp at all.</param>
+    public bool MayMatchChunk(long? minTsMicros, long? maxTsMicros)
     {
+        if (AfterTs is null && BeforeTs is null) return true;
+        if (minTsMicros is not { } min || maxTsMicros is not { } max) return true;
         // A chunk of malformed lines only has no timestamps: a time filter can't match any of them.
-        if (firstTsMicros == 0 && lastTsMicros == 0) return AfterTs is null && BeforeTs is null;
-        if (AfterTs is { } a && lastTsMicros / 1000 < a) return false;
-        if (BeforeTs is { } b && firstTsMicros / 1000 > b) return false;
+        if (min == 0 && max == 0) return false;
+        if (AfterTs is { } a && max / 1000 < a) return false;
+        if (BeforeTs is { } b && min / 1000 > b) return false;
         return true;
     }
 
@@ -100,7 +121,7 @@ public sealed class LineFilter
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Matches(ReadOnlySpan<byte> raw, KeySpecTable? keySpecs)
     {
-        if (_text is not null && raw.IndexOf(_text) < 0) return false;
+        if (_text is not null && !ContainsText(raw)) return false;
         if (!NeedsParse) return true;
         if (QuickReject(raw)) return false;
         return MonitorLineParser.TryParse(raw, out var view) && MatchesParsed(view, keySpecs);
@@ -132,7 +153,7 @@ public sealed class LineFilter
     /// <summary>Does this line pass, given both its raw bytes and its parsed view (parse once, filter and count)?</summary>
     public bool Matches(ReadOnlySpan<byte> raw, in MonitorLineView view, KeySpecTable? keySpecs)
     {
-        if (_text is not null && raw.IndexOf(_text) < 0) return false;
+        if (_text is not null && !(raw.IndexOf(_text) >= 0 || (_textNeedsDecoding && DecodedArgsContain(view)))) return false;
         return MatchesParsed(view, keySpecs);
     }
 
@@ -145,11 +166,20 @@ public sealed class LineFilter
         return MatchesParsed(view, keySpecs);
     }
 
+    /// <summary>The text filter on a raw line: a substring of it, or of one of its decoded arguments.</summary>
+    private bool ContainsText(ReadOnlySpan<byte> raw)
+    {
+        if (raw.IndexOf(_text) >= 0) return true;
+        // Text of bytes MONITOR writes as they are is in the raw line wherever it is in an argument.
+        return _textNeedsDecoding && MonitorLineParser.TryParse(raw, out var view) && DecodedArgsContain(view);
+    }
+
     /// <summary>The text filter on a view: the raw line is the timestamp, " [", db, " ", addr, "] " and the arguments.</summary>
     private bool ContainsText(in MonitorLineView view)
     {
-        // Rebuilding the line costs a copy; views come from the raw bytes, so most callers use the raw overload.
-        var length = view.TimestampText.Length + 2 + 11 + 1 + view.Addr.Length + 2 + view.ArgsText.Length;
+        // The header is small: rebuild it with the start of the arguments (for a match across the seam), never the whole line.
+        var seam = Math.Min(view.ArgsText.Length, _text!.Length - 1);
+        var length = view.TimestampText.Length + 2 + 11 + 1 + view.Addr.Length + 2 + seam;
         var buffer = length <= 1024 ? stackalloc byte[1024] : new byte[length];
         var pos = 0;
         void Put(ReadOnlySpan<byte> part, Span<byte> into, ref int at) { part.CopyTo(into[at..]); at += part.Length; }
@@ -160,8 +190,52 @@ public sealed class LineFilter
         Put(" "u8, buffer, ref pos);
         Put(view.Addr, buffer, ref pos);
         Put("] "u8, buffer, ref pos);
-        Put(view.ArgsText, buffer, ref pos);
-        return buffer[..pos].IndexOf(_text) >= 0;
+        Put(view.ArgsText[..seam], buffer, ref pos);
+        return buffer[..pos].IndexOf(_text) >= 0 || view.ArgsText.IndexOf(_text) >= 0 || (_textNeedsDecoding && DecodedArgsContain(view));
+    }
+
+    /// <summary>
+    /// Whether one decoded argument holds the text. Only arguments with escapes can differ from the raw line; each is
+    /// decoded a window at a time (keeping the text's length less one byte across windows), so a 300 MB argument
+    /// costs one pass over it and 64 KB of memory, not a copy of itself.
+    /// </summary>
+    private bool DecodedArgsContain(in MonitorLineView view)
+    {
+        var needle = _text!;
+        Span<byte> small = stackalloc byte[256];
+        byte[]? window = null;
+        foreach (var escaped in view.EnumerateArgs())
+        {
+            if (escaped.IndexOf((byte)'\\') < 0) continue; // same bytes as in the raw line: already searched
+            if (escaped.Length <= small.Length)
+            {
+                if (small[..SdsRepr.Unescape(escaped, small)].IndexOf(needle) >= 0) return true;
+                continue;
+            }
+            window ??= needle.Length * 2 <= DecodeWindow
+                ? _decodeWindow ??= new byte[DecodeWindow]
+                : new byte[needle.Length * 2];
+            if (WindowedContains(escaped, needle, window)) return true;
+        }
+        return false;
+    }
+
+    // One small window per thread: scans run on a thread at a time, and 64 KB is not worth pooling.
+    [ThreadStatic] private static byte[]? _decodeWindow;
+
+    private static bool WindowedContains(ReadOnlySpan<byte> escaped, ReadOnlySpan<byte> needle, Span<byte> window)
+    {
+        var carry = 0;
+        while (!escaped.IsEmpty)
+        {
+            var written = SdsRepr.Unescape(escaped, window[carry..], out var consumed);
+            var filled = carry + written;
+            if (window[..filled].IndexOf(needle) >= 0) return true;
+            escaped = escaped[consumed..];
+            carry = Math.Min(needle.Length - 1, filled);
+            window[(filled - carry)..filled].CopyTo(window);
+        }
+        return false;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -236,10 +310,14 @@ public sealed class LineFilter
     {
         var v = get(name);
         if (string.IsNullOrEmpty(v)) return null;
-        if (!long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
-            throw new InvalidInputException(name, $"{name} must be a whole number from {min}.");
+        // Digits only: no sign, no spaces, no trailing NUL (which long.TryParse would take).
+        if (!WholeNumber.TryParse(v, min, max, out var n))
+            throw new InvalidInputException(name, $"{name} must be a whole number from {min} to {max}, in plain digits.");
         return n;
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 }
+
+/// <summary>Something a filter value means that the user may not expect; <see cref="Field"/> is the query parameter.</summary>
+public sealed record FilterWarning(string Field, string Detail);

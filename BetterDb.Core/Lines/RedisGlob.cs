@@ -16,10 +16,16 @@ namespace BetterDb.Core.Lines;
 /// <item>an empty string matches only the empty pattern, except that <c>*</c> alone matches everything
 ///   (KEYS and SCAN take a shortcut for it before calling the matcher).</item>
 /// </list>
-/// Hand-written because Redis's own matcher backtracks on <c>*</c> (a hostile pattern of many stars costs it
-/// exponential time before 7.0.9) and no .NET glob library follows these rules: this one simulates all pattern
-/// positions at once (a set of states per input byte), so a match costs O(input × pattern) at worst, and the
-/// common shapes (literal, <c>prefix*</c>, <c>*suffix</c>, <c>*infix*</c>) take a direct path.
+/// The patterns Redis reads in one of these unusual ways that a user rarely means (an unclosed or empty class, a trailing
+/// backslash) are matched exactly so and described in <see cref="Warnings"/>, so a filter can say why it finds nothing.
+/// <para>
+/// Hand-written because Redis's own matcher backtracks on <c>*</c> (exponential before 7.0.9, and still a recursion per
+/// star) and no .NET glob library follows these rules. Here a run of stars is one star, and the pattern is cut at its
+/// stars into fixed-length segments: the first must match at the start, the last at the end, and each one between
+/// at its leftmost place after the one before (a segment has a fixed length, so the leftmost place never loses a match
+/// a later one would find). Nothing is tried twice: a match costs at most O(input × longest segment), however many
+/// stars the pattern has, and a segment of plain bytes is found with a vectorised search.
+/// </para>
 /// </summary>
 public sealed class RedisGlob
 {
@@ -32,12 +38,71 @@ public sealed class RedisGlob
         public readonly bool[]? Set = set; // 256 entries, negation already applied
     }
 
-    private readonly Token[] _tokens;
-    private readonly bool _matchesEmpty;
-    private readonly Shape _shape;
-    private readonly byte[] _literal = [];  // the literal part of a simple shape
+    /// <summary>The tokens between two stars (or an end of the pattern and a star): each matches exactly one byte.</summary>
+    private sealed class Segment
+    {
+        public Segment(Token[] tokens)
+        {
+            Tokens = tokens;
+            if (tokens.All(t => t.Kind == Kind.Literal)) Literal = tokens.Select(t => t.Literal).ToArray();
+        }
 
-    private enum Shape : byte { General, Literal, Prefix, Suffix, Infix }
+        public Token[] Tokens { get; }
+        /// <summary>The segment's bytes when it is made of literal bytes only (then it is found with IndexOf).</summary>
+        public byte[]? Literal { get; }
+        public int Length => Tokens.Length;
+
+        public bool MatchesAt(ReadOnlySpan<byte> text, int at)
+        {
+            if (Literal is not null) return text.Slice(at, Literal.Length).SequenceEqual(Literal);
+            var tokens = Tokens;
+            for (var i = 0; i < tokens.Length; i++)
+            {
+                var b = text[at + i];
+                ref readonly var t = ref tokens[i];
+                var ok = t.Kind switch
+                {
+                    Kind.Literal => t.Literal == b,
+                    Kind.Any => true,
+                    _ => t.Set![b],
+                };
+                if (!ok) return false;
+            }
+            return true;
+        }
+
+        /// <summary>The leftmost place at or after <paramref name="from"/> where the segment matches, or -1.</summary>
+        public int Find(ReadOnlySpan<byte> text, int from)
+        {
+            if (Literal is not null)
+            {
+                var i = text[from..].IndexOf(Literal);
+                return i < 0 ? -1 : from + i;
+            }
+            var last = text.Length - Tokens.Length;
+            var first = Tokens[0];
+            for (var at = from; at <= last; at++)
+            {
+                if (first.Kind == Kind.Literal)
+                {
+                    // Skip to the next place the first byte can match.
+                    var next = text[at..(last + 1)].IndexOf(first.Literal);
+                    if (next < 0) return -1;
+                    at += next;
+                }
+                if (MatchesAt(text, at)) return at;
+            }
+            return -1;
+        }
+    }
+
+    private readonly bool _matchesEmpty;
+    private readonly bool _hasStar;
+    private readonly Segment _head;           // before the first star (the whole pattern when there is none)
+    private readonly Segment[] _middle;       // between stars
+    private readonly Segment _tail;           // after the last star
+    private readonly int _minLength;          // bytes any match needs
+    private readonly List<string> _warnings = [];
 
     public RedisGlob(string pattern) : this(Encoding.UTF8.GetBytes(pattern), pattern) { }
 
@@ -46,89 +111,61 @@ public sealed class RedisGlob
     private RedisGlob(ReadOnlySpan<byte> pattern, string? text)
     {
         Pattern = text ?? Encoding.UTF8.GetString(pattern);
-        _tokens = Compile(pattern);
         _matchesEmpty = pattern.IsEmpty || pattern.SequenceEqual("*"u8);
 
-        var stars = _tokens.Count(t => t.Kind == Kind.Star);
-        var literalsOnly = _tokens.All(t => t.Kind is Kind.Literal or Kind.Star);
-        if (!literalsOnly) return;
-        var n = _tokens.Length;
-        if (stars == 0) (_shape, _literal) = (Shape.Literal, Literals(0, n));
-        else if (stars == 1 && _tokens[^1].Kind == Kind.Star) (_shape, _literal) = (Shape.Prefix, Literals(0, n - 1));
-        else if (stars == 1 && _tokens[0].Kind == Kind.Star) (_shape, _literal) = (Shape.Suffix, Literals(1, n));
-        else if (stars == 2 && n >= 2 && _tokens[0].Kind == Kind.Star && _tokens[^1].Kind == Kind.Star) (_shape, _literal) = (Shape.Infix, Literals(1, n - 1));
+        var tokens = Compile(pattern);
+        var segments = new List<Segment>();
+        var current = new List<Token>();
+        foreach (var t in tokens)
+        {
+            if (t.Kind != Kind.Star)
+            {
+                current.Add(t);
+                continue;
+            }
+            segments.Add(new Segment([.. current]));
+            current.Clear();
+        }
+        segments.Add(new Segment([.. current]));
+        _hasStar = segments.Count > 1;
+        _head = segments[0];
+        _tail = segments[^1];
+        _middle = _hasStar ? segments.Skip(1).Take(segments.Count - 2).Where(s => s.Length > 0).ToArray() : [];
+        _minLength = segments.Sum(s => s.Length);
     }
 
     public string Pattern { get; }
 
+    /// <summary>
+    /// How Redis reads parts of this pattern that a user rarely means (an unclosed or empty class, a trailing backslash);
+    /// the match follows Redis all the same. Empty for an ordinary pattern.
+    /// </summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
     /// <summary>True when the pattern matches every non-empty string (it is made of stars only).</summary>
-    public bool MatchesAll => _shape == Shape.Prefix && _literal.Length == 0;
+    public bool MatchesAll => _hasStar && _minLength == 0;
 
     public bool IsMatch(string text) => IsMatch(Encoding.UTF8.GetBytes(text));
 
     public bool IsMatch(ReadOnlySpan<byte> text)
     {
         if (text.IsEmpty) return _matchesEmpty;
-        return _shape switch
+        if (text.Length < _minLength) return false;
+        if (!_hasStar) return text.Length == _head.Length && _head.MatchesAt(text, 0);
+        if (!_head.MatchesAt(text, 0)) return false;
+        var pos = _head.Length;
+        // The tail is anchored at the end: the segments between must fit before it.
+        var tailAt = text.Length - _tail.Length;
+        foreach (var segment in _middle)
         {
-            Shape.Literal => text.SequenceEqual(_literal),
-            Shape.Prefix => text.StartsWith(_literal),
-            Shape.Suffix => text.EndsWith(_literal),
-            Shape.Infix => text.IndexOf(_literal) >= 0,
-            _ => Simulate(text),
-        };
-    }
-
-    private bool Simulate(ReadOnlySpan<byte> text)
-    {
-        var tokens = _tokens;
-        var n = tokens.Length;
-        // state[i]: the first i tokens can match the input read so far.
-        Span<bool> current = n < 512 ? stackalloc bool[n + 1] : new bool[n + 1];
-        Span<bool> next = n < 512 ? stackalloc bool[n + 1] : new bool[n + 1];
-        current.Clear();
-        current[0] = true;
-        CloseOverStars(current);
-        foreach (var b in text)
-        {
-            next.Clear();
-            var any = false;
-            for (var i = 0; i < n; i++)
-            {
-                if (!current[i]) continue;
-                ref readonly var t = ref tokens[i];
-                switch (t.Kind)
-                {
-                    case Kind.Star: next[i] = true; any = true; break;
-                    case Kind.Any: next[i + 1] = true; any = true; break;
-                    case Kind.Literal when t.Literal == b: next[i + 1] = true; any = true; break;
-                    case Kind.Class when t.Set![b]: next[i + 1] = true; any = true; break;
-                }
-            }
-            if (!any) return false;
-            CloseOverStars(next);
-            var swap = current;
-            current = next;
-            next = swap;
+            var at = segment.Find(text[..tailAt], pos);
+            if (at < 0) return false;
+            pos = at + segment.Length;
         }
-        return current[n];
+        return tailAt >= pos && _tail.MatchesAt(text, tailAt);
     }
 
-    /// <summary>A star may match nothing: a state before a star is also a state after it.</summary>
-    private void CloseOverStars(Span<bool> states)
-    {
-        for (var i = 0; i < _tokens.Length; i++)
-            if (states[i] && _tokens[i].Kind == Kind.Star) states[i + 1] = true;
-    }
-
-    private byte[] Literals(int from, int to)
-    {
-        var bytes = new byte[to - from];
-        for (var i = from; i < to; i++) bytes[i - from] = _tokens[i].Literal;
-        return bytes;
-    }
-
-    private static Token[] Compile(ReadOnlySpan<byte> p)
+    private Token[] Compile(ReadOnlySpan<byte> p)
     {
         var tokens = new List<Token>(p.Length);
         var i = 0;
@@ -152,7 +189,12 @@ public sealed class RedisGlob
                     tokens.Add(new Token(Kind.Literal, p[i + 1]));
                     i += 2;
                     break;
-                default: // a trailing backslash is a literal one
+                case (byte)'\\':
+                    _warnings.Add($"The trailing \\ at position {Position(p, i)} escapes nothing: Redis matches it as a literal backslash. Write \\\\ to say so.");
+                    tokens.Add(new Token(Kind.Literal, c));
+                    i++;
+                    break;
+                default:
                     tokens.Add(new Token(Kind.Literal, c));
                     i++;
                     break;
@@ -162,18 +204,22 @@ public sealed class RedisGlob
     }
 
     /// <summary>Follows stringmatchlen's class loop, quirks included (see the class summary).</summary>
-    private static Token CompileClass(ReadOnlySpan<byte> p, ref int i)
+    private Token CompileClass(ReadOnlySpan<byte> p, ref int i)
     {
+        var open = i;
         i++; // '['
         var negate = i < p.Length && p[i] == (byte)'^';
         if (negate) i++;
         var set = new bool[256];
+        var members = 0;
+        var closed = false;
         while (true)
         {
             var left = p.Length - i;
             if (left >= 2 && p[i] == (byte)'\\')
             {
                 set[p[i + 1]] = true;
+                members++;
                 i += 2;
             }
             else if (left == 0)
@@ -183,6 +229,7 @@ public sealed class RedisGlob
             else if (p[i] == (byte)']')
             {
                 i++;
+                closed = true;
                 break;
             }
             else if (left >= 3 && p[i + 1] == (byte)'-')
@@ -192,16 +239,29 @@ public sealed class RedisGlob
                 if (start > end) (start, end) = (end, start);
                 for (var b = 0; b < 256; b++)
                     if ((sbyte)b >= start && (sbyte)b <= end) set[b] = true;
+                members++;
                 i += 3;
             }
             else
             {
                 set[p[i]] = true;
+                members++;
                 i++;
             }
         }
+        var at = Position(p, open);
+        var reads = members > 0 ? null : negate ? "a negated empty class: it matches any one byte" : "an empty class: it matches nothing, so the pattern matches no key";
+        if (!closed)
+            _warnings.Add(reads is null
+                ? $"The [ at position {at} opens a class that is never closed: Redis reads it as ending with the pattern. Write \\[ to match a literal [."
+                : $"The [ at position {at} opens a class that is never closed: Redis reads it as {reads}. Write \\[ to match a literal [.");
+        else if (reads is not null)
+            _warnings.Add($"The class at position {at} holds nothing: Redis reads it as {reads}. Write \\] inside a class to match ].");
         if (negate)
             for (var b = 0; b < 256; b++) set[b] = !set[b];
         return new Token(Kind.Class, set: set);
     }
+
+    /// <summary>1-based character position (not byte) of the pattern byte at <paramref name="index"/>, as a user counts.</summary>
+    private static int Position(ReadOnlySpan<byte> pattern, int index) => Encoding.UTF8.GetCharCount(pattern[..index]) + 1;
 }

@@ -17,8 +17,10 @@ public static class SdsRepr
     // ASCII that ToDisplay can widen straight to a string: no escapes to resolve.
     private static readonly SearchValues<byte> AsciiWithoutBackslash = SearchValues.Create(BuildAsciiWithoutBackslash());
 
-    // Buffers up to this size come from the stack; larger ones are rented.
+    // Buffers up to this size come from the stack; larger ones are rented, up to MaxPooled: a bigger one (a huge
+    // argument) is allocated, so the GC takes it back instead of the shared pool keeping it for good.
     private const int StackLimit = 256;
+    private const int MaxPooled = 1024 * 1024;
 
     /// <summary>
     /// Decodes <paramref name="escaped"/> into <paramref name="destination"/> and returns the bytes written.
@@ -56,6 +58,101 @@ public static class SdsRepr
         }
     }
 
+    /// <summary>
+    /// Decodes as much of <paramref name="escaped"/> as fits in <paramref name="destination"/>, never splitting an escape;
+    /// <paramref name="consumed"/> is how much of the input that took. For reading a huge argument a window at a time.
+    /// </summary>
+    public static int Unescape(ReadOnlySpan<byte> escaped, Span<byte> destination, out int consumed)
+    {
+        int written = 0, pos = 0;
+        while (pos < escaped.Length && written < destination.Length)
+        {
+            var room = destination.Length - written;
+            var rest = escaped[pos..];
+            // Look no further than what fits: a search to the next escape could cross the whole argument.
+            var look = rest.Length <= room ? rest : rest[..room];
+            int slash = look.IndexOf((byte)'\\');
+            int run = slash < 0 ? look.Length : slash;
+            if (run > 0)
+            {
+                rest[..run].CopyTo(destination[written..]);
+                written += run;
+                pos += run;
+                continue;
+            }
+            int n = DecodeEscape(rest, out byte value);
+            destination[written++] = n == 0 ? (byte)'\\' : value;
+            pos += n == 0 ? 1 : n;
+        }
+        consumed = pos;
+        return written;
+    }
+
+    /// <summary>The length of the bytes <paramref name="escaped"/> stands for, without decoding them anywhere.</summary>
+    public static long UnescapedLength(ReadOnlySpan<byte> escaped)
+    {
+        long length = 0;
+        while (true)
+        {
+            int slash = escaped.IndexOf((byte)'\\');
+            if (slash < 0) return length + escaped.Length;
+            length += slash + 1;
+            int n = DecodeEscape(escaped[slash..], out _);
+            escaped = escaped[(slash + (n == 0 ? 1 : n))..];
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ToDisplay(ReadOnlySpan{byte})"/> of at most the first <paramref name="maxBytes"/> bytes of the argument,
+    /// so a huge one costs a bounded string. <paramref name="length"/> is the argument's whole length in bytes (decoded);
+    /// it was cut when that is more than <paramref name="maxBytes"/>. A cut never splits a UTF-8 character or an escape.
+    /// </summary>
+    public static string ToDisplay(ReadOnlySpan<byte> escaped, int maxBytes, out long length)
+    {
+        length = UnescapedLength(escaped);
+        if (length <= maxBytes) return ToDisplay(escaped);
+
+        byte[]? rented = null;
+        Span<byte> buffer = maxBytes <= StackLimit
+            ? stackalloc byte[StackLimit]
+            : maxBytes <= MaxPooled ? (rented = ArrayPool<byte>.Shared.Rent(maxBytes)) : new byte[maxBytes];
+        try
+        {
+            int written = Unescape(escaped, buffer[..maxBytes], out int consumed);
+            ReadOnlySpan<byte> raw = buffer[..written];
+            // Valid UTF-8 but for a character the cut split: show the text up to that character.
+            int complete = CompleteUtf8Length(raw);
+            if (complete >= 0)
+                return Encoding.UTF8.GetString(raw[..complete]);
+            // Binary: keep what Redis sent, cut where the decoding stopped (always after a whole escape).
+            return Ascii.IsValid(escaped[..consumed]) ? Encoding.ASCII.GetString(escaped[..consumed]) : Escape(raw);
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// The length of <paramref name="bytes"/> without an incomplete UTF-8 character at its end, when everything before
+    /// that is valid UTF-8; -1 when it is not UTF-8.
+    /// </summary>
+    public static int CompleteUtf8Length(ReadOnlySpan<byte> bytes)
+    {
+        if (Utf8.IsValid(bytes)) return bytes.Length;
+        // A cut can leave at most 3 bytes of a 4-byte character.
+        for (int drop = 1; drop <= 3 && drop <= bytes.Length; drop++)
+        {
+            byte b = bytes[^drop];
+            if ((b & 0xC0) == 0x80) continue; // a continuation byte: the lead is further back
+            // b leads a character: it must need more bytes than it has.
+            int needs = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+            return needs > drop && Utf8.IsValid(bytes[..^drop]) ? bytes.Length - drop : -1;
+        }
+        return -1;
+    }
+
     /// <summary>Decodes <paramref name="escaped"/> into a new array.</summary>
     public static byte[] Unescape(ReadOnlySpan<byte> escaped)
     {
@@ -67,7 +164,7 @@ public static class SdsRepr
         byte[]? rented = null;
         Span<byte> buffer = escaped.Length <= StackLimit
             ? stackalloc byte[StackLimit]
-            : (rented = ArrayPool<byte>.Shared.Rent(escaped.Length));
+            : escaped.Length <= MaxPooled ? (rented = ArrayPool<byte>.Shared.Rent(escaped.Length)) : new byte[escaped.Length];
         try
         {
             return buffer[..Unescape(escaped, buffer)].ToArray();
@@ -92,7 +189,7 @@ public static class SdsRepr
         char[]? rented = null;
         Span<char> chars = length <= StackLimit
             ? stackalloc char[StackLimit]
-            : (rented = ArrayPool<char>.Shared.Rent(length));
+            : length <= MaxPooled ? (rented = ArrayPool<char>.Shared.Rent(length)) : new char[length];
         try
         {
             int pos = 0;
@@ -120,7 +217,7 @@ public static class SdsRepr
         byte[]? rented = null;
         Span<byte> buffer = escaped.Length <= StackLimit
             ? stackalloc byte[StackLimit]
-            : (rented = ArrayPool<byte>.Shared.Rent(escaped.Length));
+            : escaped.Length <= MaxPooled ? (rented = ArrayPool<byte>.Shared.Rent(escaped.Length)) : new byte[escaped.Length];
         try
         {
             ReadOnlySpan<byte> raw = buffer[..Unescape(escaped, buffer)];

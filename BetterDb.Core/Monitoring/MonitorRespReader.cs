@@ -47,26 +47,56 @@ public static class MonitorRespReader
         // The bytes read since the last nap began, and when it began: the rate the server sends at.
         var napAt = Stopwatch.GetTimestamp();
         long sinceNap = read;
+        // An overlong line: its first LineLimitBytes stay at [start, keptEnd); what follows is dropped until its end.
+        var truncating = false;
+        long lineBytes = 0;
+        var keptEnd = 0;
         while (true)
         {
-            if (end > start)
+            var next = 0;
+            if (truncating && !SkipToLineEnd(buffer, keptEnd, ref end, ref lineBytes, out next))
             {
-                sink.BeginBatch();
-                bool go;
-                try { go = DeliverLines(buffer, ref start, end, sink); }
-                finally { sink.EndBatch(); }
-                if (!go) return MonitorReadEnd.SinkStopped;
+                // Still inside it: what was read is counted and dropped.
             }
-
-            var pending = end - start;
-            // 3 bytes of framing (+, CR, LF) do not count against the line.
-            if (pending - 3 > sink.MaxLineBytes || pending > MonitorStream.AbsoluteMaxLineBytes)
+            else
             {
-                sink.OnOversizedLine(pending);
-                return MonitorReadEnd.SinkStopped;
+                if (truncating)
+                {
+                    truncating = false;
+                    sink.BeginBatch();
+                    bool go;
+                    // Framing: the leading '+' is not part of the line, nor is the CR before the LF.
+                    try { go = sink.OnTruncatedLine(buffer.AsSpan(start + 1, keptEnd - start - 1), lineBytes - 1); }
+                    finally { sink.EndBatch(); }
+                    if (!go) return MonitorReadEnd.SinkStopped;
+                    start = next;
+                }
+                if (end > start)
+                {
+                    sink.BeginBatch();
+                    bool go;
+                    try { go = DeliverLines(buffer, ref start, end, sink); }
+                    finally { sink.EndBatch(); }
+                    if (!go) return MonitorReadEnd.SinkStopped;
+                }
+
+                var pending = end - start;
+                // 3 bytes of framing (+, CR, LF) do not count against the line.
+                if (pending - 3 > sink.LineLimitBytes)
+                {
+                    truncating = true;
+                    keptEnd = start + 1 + sink.LineLimitBytes;
+                    lineBytes = pending;
+                    end = keptEnd;
+                }
+                else if (pending - 3 > sink.MaxLineBytes)
+                {
+                    sink.OnOversizedLine(pending);
+                    return MonitorReadEnd.SinkStopped;
+                }
             }
             if (ct.IsCancellationRequested) return MonitorReadEnd.Cancelled;
-            MakeRoom(ref buffer, ref start, ref end);
+            MakeRoom(ref buffer, ref start, ref end, ref keptEnd, truncating);
 
             if (read < TargetReadBytes && moreWaiting?.Invoke() != true
                 && NapFor(sinceNap, Stopwatch.GetElapsedTime(napAt)) is { } wait)
@@ -94,6 +124,27 @@ public static class MonitorRespReader
     }
 
     /// <summary>
+    /// Inside an overlong line, looks for its end in what was just read (after <paramref name="keptEnd"/>):
+    /// found, <paramref name="next"/> is where the next line starts; not found, the bytes are counted
+    /// and dropped (<paramref name="end"/> goes back to <paramref name="keptEnd"/>).
+    /// </summary>
+    private static bool SkipToLineEnd(byte[] buffer, int keptEnd, ref int end, ref long lineBytes, out int next)
+    {
+        var newline = buffer.AsSpan(keptEnd, end - keptEnd).IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            lineBytes += end - keptEnd;
+            end = keptEnd;
+            next = 0;
+            return false;
+        }
+        // Without the CR before the LF: RESP framing, like the leading '+'.
+        lineBytes += newline - 1;
+        next = keptEnd + newline + 1;
+        return true;
+    }
+
+    /// <summary>
     /// How long to wait before the next read once the socket is drained, given that <paramref name="bytes"/>
     /// arrived over <paramref name="since"/>: long enough for about <see cref="TargetReadBytes"/> at that rate,
     /// at most <see cref="MaxNap"/>; none when the server sends fast enough to fill a read at once.
@@ -105,19 +156,22 @@ public static class MonitorRespReader
         return ms < 0.5 ? null : TimeSpan.FromMilliseconds(ms);
     }
 
-    /// <summary>Moves a partial line to the front, or doubles the buffer when the line fills it.</summary>
-    private static void MakeRoom(ref byte[] buffer, ref int start, ref int end)
+    /// <summary>
+    /// Moves a partial line to the front, or doubles the buffer when the line fills it (an overlong line
+    /// only up to its kept bytes plus room for reads).
+    /// </summary>
+    private static void MakeRoom(ref byte[] buffer, ref int start, ref int end, ref int keptEnd, bool truncating)
     {
         if (start == end)
         {
-            start = end = 0;
+            start = end = keptEnd = 0;
             return;
         }
         if (buffer.Length - end >= BufferBytes / 4) return;
         var pending = end - start;
         if (pending > buffer.Length / 2)
         {
-            var bigger = new byte[(int)Math.Min((long)buffer.Length * 2, Array.MaxLength)];
+            var bigger = new byte[(int)Math.Min((long)pending + BufferBytes, Math.Min((long)buffer.Length * 2, Array.MaxLength))];
             buffer.AsSpan(start, pending).CopyTo(bigger);
             buffer = bigger;
         }
@@ -125,6 +179,7 @@ public static class MonitorRespReader
         {
             buffer.AsSpan(start, pending).CopyTo(buffer);
         }
+        if (truncating) keptEnd -= start;
         start = 0;
         end = pending;
     }
@@ -142,7 +197,8 @@ public static class MonitorRespReader
             if (line.Length > 0 && line[0] == (byte)'-')
                 throw new RedisServerException(Encoding.UTF8.GetString(line[1..]));
             if (line.Length > 0 && line[0] == (byte)'+') line = line[1..];
-            if (!sink.OnLine(line)) return false;
+            var go = line.Length > sink.LineLimitBytes ? sink.OnTruncatedLine(line[..sink.LineLimitBytes], line.Length) : sink.OnLine(line);
+            if (!go) return false;
         }
         return true;
     }

@@ -13,39 +13,28 @@ public enum MonitorReadEnd
     Cancelled,
     /// <summary>A file source reached its end.</summary>
     EndOfStream,
+    /// <summary>A file source reached its end inside a line: the file's last line has no terminator.</summary>
+    EndOfStreamWithoutNewline,
 }
 
 /// <summary>
-/// Enters MONITOR mode on a connection, and splits a <c>redis-cli monitor</c> text file
+/// Splits a <c>redis-cli monitor</c> text file
 /// (<c>line\n</c>) into lines for a sink; the live RESP stream is read by <see cref="MonitorRespReader"/>.
 /// Lines are handed over as spans into the pipe's buffer: nothing is allocated per line.
 /// </summary>
 public static class MonitorStream
 {
-    /// <summary>No single line may make us buffer more than this, whatever the caps say.</summary>
-    public const long AbsoluteMaxLineBytes = 1L << 30;
-
-    /// <summary>Sends MONITOR and expects +OK; the server's error text is thrown as <see cref="RedisServerException"/>.</summary>
-    public static async Task EnterMonitorAsync(RespConnection connection, TimeSpan timeout, CancellationToken ct = default)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout);
-        try
-        {
-            var reply = await connection.CommandAsync(cts.Token, "MONITOR");
-            RespConnection.ThrowIfError(reply);
-            if (reply.Text != "OK") throw new IOException($"unexpected reply to MONITOR: {reply}");
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new TimeoutException($"no answer to MONITOR within {timeout.TotalSeconds:0.#} s");
-        }
-    }
-
-    /// <summary>Reads a <c>redis-cli monitor</c> text file (an "OK" first line is skipped).</summary>
+    /// <summary>
+    /// Reads a <c>redis-cli monitor</c> text file (an "OK" first line is skipped). A line longer than the
+    /// sink's <see cref="IMonitorLineSink.LineLimitBytes"/> is kept cut (<see cref="IMonitorLineSink.OnTruncatedLine"/>)
+    /// and the lines after it are read as usual.
+    /// </summary>
+    /// <returns><see cref="MonitorReadEnd.EndOfStreamWithoutNewline"/> when the last line had no terminator.</returns>
     public static async Task<MonitorReadEnd> ReadTextAsync(PipeReader input, IMonitorLineSink sink, CancellationToken ct)
     {
         var firstLine = true;
+        byte[]? kept = null; // the first bytes of an overlong line whose end is still to come
+        long lineBytes = 0;
         while (true)
         {
             ReadResult result;
@@ -54,14 +43,39 @@ public static class MonitorStream
 
             var buffer = result.Buffer;
             var stop = false;
-            SequencePosition consumed;
+            SequencePosition consumed = buffer.Start;
             sink.BeginBatch();
-            try { stop = !ProcessLines(buffer, sink, ref firstLine, out consumed); }
+            try
+            {
+                if (kept is not null)
+                {
+                    // Inside an overlong line: only its end matters.
+                    if (buffer.PositionOf((byte)'\n') is { } newline)
+                    {
+                        stop = !sink.OnTruncatedLine(kept, lineBytes + buffer.Slice(0, newline).Length);
+                        kept = null;
+                        consumed = buffer.GetPosition(1, newline);
+                    }
+                    else
+                    {
+                        lineBytes += buffer.Length;
+                        consumed = buffer.End;
+                    }
+                }
+                if (kept is null && !stop) stop = !ProcessLines(buffer.Slice(consumed), sink, ref firstLine, out consumed);
+            }
             finally { sink.EndBatch(); }
 
             var pending = buffer.Slice(consumed).Length;
-            // 3 bytes of framing (+, CR, LF) do not count against the line.
-            if (!stop && (pending - 3 > sink.MaxLineBytes || pending > AbsoluteMaxLineBytes))
+            if (!stop && kept is null && pending > sink.LineLimitBytes)
+            {
+                kept = buffer.Slice(consumed, sink.LineLimitBytes).ToArray();
+                lineBytes = pending;
+                consumed = buffer.End;
+                pending = 0;
+                firstLine = false;
+            }
+            else if (!stop && kept is null && pending > sink.MaxLineBytes)
             {
                 sink.OnOversizedLine(pending);
                 stop = true;
@@ -70,8 +84,15 @@ public static class MonitorStream
             if (stop) return MonitorReadEnd.SinkStopped;
             if (result.IsCompleted)
             {
-                if (pending > 0 && !DeliverLast(buffer.Slice(consumed), sink, ref firstLine)) return MonitorReadEnd.SinkStopped;
-                return MonitorReadEnd.EndOfStream;
+                if (kept is not null)
+                {
+                    sink.BeginBatch();
+                    try { stop = !sink.OnTruncatedLine(kept, lineBytes); }
+                    finally { sink.EndBatch(); }
+                    return stop ? MonitorReadEnd.SinkStopped : MonitorReadEnd.EndOfStreamWithoutNewline;
+                }
+                if (pending == 0) return MonitorReadEnd.EndOfStream;
+                return DeliverLast(buffer.Slice(consumed), sink, ref firstLine) ? MonitorReadEnd.EndOfStreamWithoutNewline : MonitorReadEnd.SinkStopped;
             }
         }
     }
@@ -99,7 +120,7 @@ public static class MonitorStream
             if (line.SequenceEqual("OK"u8) || line.SequenceEqual("OK\r"u8)) return true;
         }
         // Text files keep every byte between newlines (a CR included) so an export gives back the same file.
-        return sink.OnLine(line);
+        return line.Length > sink.LineLimitBytes ? sink.OnTruncatedLine(line[..sink.LineLimitBytes], line.Length) : sink.OnLine(line);
     }
 
     private static bool DeliverLast(ReadOnlySequence<byte> rest, IMonitorLineSink sink, ref bool firstLine)

@@ -14,6 +14,9 @@ public sealed record AclSelector(string Commands, string? Keys, string? Channels
 public sealed record AclUser(string Name, IReadOnlyList<string> Flags, string Commands, string? Keys, string? Channels,
     IReadOnlyList<AclSelector> Selectors)
 {
+    /// <summary>false when the reply had no <c>channels</c> field at all: Redis 6.0, where Pub/Sub channels are not restricted.</summary>
+    public bool ChannelsReported { get; init; } = true;
+
     public bool HasFlag(string flag) => Flags.Any(f => f.Equals(flag, StringComparison.OrdinalIgnoreCase));
 }
 
@@ -37,6 +40,7 @@ public static class AclGetUserParser
         var flags = new List<string>();
         string commands = "";
         string? keys = null, channels = null;
+        var channelsReported = false;
         var selectors = new List<AclSelector>();
         foreach (var (key, value) in pairs)
         {
@@ -53,6 +57,7 @@ public static class AclGetUserParser
                     break;
                 case "channels":
                     channels = Text(value);
+                    channelsReported = true;
                     break;
                 case "selectors" when value.Items is not null:
                     foreach (var item in value.Items)
@@ -72,7 +77,10 @@ public static class AclGetUserParser
                     break;
             }
         }
-        return new AclUser(userName, flags, commands.Trim(), NullIfEmpty(keys), NullIfEmpty(channels), selectors);
+        return new AclUser(userName, flags, commands.Trim(), NullIfEmpty(keys), NullIfEmpty(channels), selectors)
+        {
+            ChannelsReported = channelsReported,
+        };
     }
 
     /// <summary>A flat <c>[k, v, k, v...]</c> array as pairs; null when it is not one.</summary>
@@ -98,6 +106,106 @@ public static class AclGetUserParser
         value.Items is not null ? string.Join(' ', value.Items.Select(i => i.Text).Where(t => !string.IsNullOrEmpty(t))) : value.Text ?? "";
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}
+
+/// <summary>What <c>ACL GETUSER default</c> told us, for the AOF hazard: the user, or why its rules could not be read.</summary>
+/// <param name="User">null when unreadable, or when the server has no ACL.</param>
+/// <param name="Unreadable">why the rules could not be read (NOPERM, nil, an unexpected reply); null when read or when there is no ACL.</param>
+public sealed record DefaultUserReading(AclUser? User, string? Unreadable)
+{
+    /// <summary>A server without ACL (before Redis 6) has no default user to read.</summary>
+    public static DefaultUserReading NoAcl { get; } = new(null, null);
+
+    public static DefaultUserReading From(RespReply reply)
+    {
+        if (reply.IsError)
+            return new(null, AclCheck.IsNoPerm(reply)
+                ? $"ACL GETUSER default is not permitted for this user ({reply.Text})"
+                : $"ACL GETUSER default failed ({reply.Text})");
+        if (reply.IsNull) return new(null, "ACL GETUSER default answered nil");
+        // Every ACL version lists flags and commands: a reply without them is not GETUSER's (a proxy's, say).
+        var pairs = AclGetUserParser.Pairs(reply);
+        if (pairs is null || !pairs.Any(p => p.Key.Equals("flags", StringComparison.OrdinalIgnoreCase))
+                          || !pairs.Any(p => p.Key.Equals("commands", StringComparison.OrdinalIgnoreCase)))
+            return new(null, $"ACL GETUSER default gave an unexpected reply ({(reply.Items is { } items ? $"an array of {items.Length}" : reply.ToString())})");
+        return new(AclGetUserParser.FromPairs("default", pairs), null);
+    }
+}
+
+/// <summary>
+/// Whether a user holds the unrestricted grant: every command on every key and channel, i.e.
+/// <c>+@all ~* &amp;*</c>, or the flags <c>allcommands allkeys allchannels</c> that Redis 6 reports for it,
+/// from the root rules or from one selector (a selector's grant stands on its own).
+/// </summary>
+public static class AclGrant
+{
+    public const string Unrestricted = "+@all ~* &*";
+
+    public static bool IsUnrestricted(AclUser user) => Missing(user).Count == 0;
+
+    /// <summary>
+    /// The parts of <see cref="Unrestricted"/> the root rules lack (<c>+@all</c>, <c>~*</c>, <c>&amp;*</c>);
+    /// empty when the root or a selector holds all of it.
+    /// </summary>
+    public static IReadOnlyList<string> Missing(AclUser user)
+    {
+        var missing = new List<string>();
+        if (!AllCommands(user.Commands, user.HasFlag("allcommands"))) missing.Add("+@all");
+        if (!AllKeys(user.Keys, user.HasFlag("allkeys"))) missing.Add("~*");
+        if (user.ChannelsReported && !AllChannels(user.Channels, user.HasFlag("allchannels"))) missing.Add("&*");
+        if (missing.Count == 0) return missing;
+        foreach (var s in user.Selectors)
+            if (AllCommands(s.Commands, false) && AllKeys(s.Keys, false) && AllChannels(s.Channels, false)) return [];
+        return missing;
+    }
+
+    /// <summary>Every command: after the last <c>+@all</c> (or <c>allcommands</c>) nothing is taken away again.</summary>
+    public static bool AllCommands(string? rules, bool allFlag)
+    {
+        var all = allFlag;
+        foreach (var token in Tokens(rules))
+        {
+            var t = token.ToLowerInvariant();
+            if (t is "+@all" or "allcommands") all = true;
+            else if (t is "reset" or "nocommands" || t.StartsWith('-')) all = false;
+        }
+        return all;
+    }
+
+    /// <summary>Every key, read and write: <c>~*</c>, <c>%RW~*</c>, <c>allkeys</c>, or <c>*</c> as Redis 6 lists patterns.</summary>
+    public static bool AllKeys(string? keys, bool allFlag)
+    {
+        bool all = allFlag, read = false, write = false;
+        foreach (var token in Tokens(keys))
+        {
+            var t = token.ToUpperInvariant();
+            if (t is "~*" or "*" or "ALLKEYS" or "%RW~*" or "%WR~*") all = true;
+            else if (t == "%R~*") read = true;
+            else if (t == "%W~*") write = true;
+            else if (t == "RESETKEYS") all = read = write = false;
+        }
+        return all || (read && write);
+    }
+
+    /// <summary>Every Pub/Sub channel: <c>&amp;*</c>, <c>allchannels</c>, or <c>*</c> as Redis 6.2 lists patterns.</summary>
+    public static bool AllChannels(string? channels, bool allFlag)
+    {
+        var all = allFlag;
+        foreach (var token in Tokens(channels))
+        {
+            var t = token.ToLowerInvariant();
+            if (t is "&*" or "*" or "allchannels") all = true;
+            else if (t == "resetchannels") all = false;
+        }
+        return all;
+    }
+
+    /// <summary>The exact command that adds what is missing (e.g. <c>ACL SETUSER default +@all &amp;*</c>); it leaves the user off.</summary>
+    public static string SetUserSnippet(AclUser user) =>
+        $"ACL SETUSER {user.Name} {string.Join(' ', Missing(user) is { Count: > 0 } m ? m : ["+@all", "~*", "&*"])}";
+
+    private static string[] Tokens(string? rules) =>
+        string.IsNullOrWhiteSpace(rules) ? [] : rules.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
 }
 
 /// <summary>Whether an ACL user may run MONITOR, and the rule that decided it.</summary>

@@ -9,7 +9,7 @@ public sealed record ConfigHazard(string Code, string Message);
 /// <summary>
 /// Spots configuration that interacts badly with MONITOR (pure). Input: <c>CONFIG GET</c>
 /// values for <c>client-output-buffer-limit</c>, <c>maxmemory</c>, <c>maxmemory-clients</c>,
-/// <c>appendonly</c> (absent keys are simply not checked) and the <c>default</c> user.
+/// <c>appendonly</c> (absent keys are simply not checked) and the <c>default</c> user's flags and grants.
 /// </summary>
 public static class ConfigHazards
 {
@@ -17,12 +17,15 @@ public static class ConfigHazards
     public const string MonitorBufferLimited = "monitor_buffer_limited";
     public const string ClientEvictionEnabled = "client_eviction_enabled";
     public const string DefaultUserOffWithAof = "default_user_off_with_aof";
+    public const string DefaultUserUnverifiedWithAof = "default_user_unverified_with_aof";
 
     /// <summary>The settings <see cref="Detect"/> looks at, for CONFIG GET.</summary>
     public static readonly string[] Parameters = ["client-output-buffer-limit", "maxmemory", "maxmemory-clients", "appendonly"];
 
     /// <param name="defaultUser">null when ACL GETUSER default could not be read (or the server has no ACL).</param>
-    public static IReadOnlyList<ConfigHazard> Detect(IReadOnlyDictionary<string, string> config, AclUser? defaultUser)
+    /// <param name="defaultUserUnreadable">why the default user could not be read (see <see cref="DefaultUserReading"/>);
+    /// null when it was read or the server has no ACL. With AOF on, it is a hazard that could not be ruled out.</param>
+    public static IReadOnlyList<ConfigHazard> Detect(IReadOnlyDictionary<string, string> config, AclUser? defaultUser, string? defaultUserUnreadable = null)
     {
         var hazards = new List<ConfigHazard>();
         var maxMemory = config.TryGetValue("maxmemory", out var mm) && long.TryParse(mm, NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) ? m : 0;
@@ -51,14 +54,28 @@ public static class ConfigHazards
                 $"maxmemory-clients is {mc}: client eviction is on, and a MONITOR client with a large output buffer is a likely " +
                 "candidate to be evicted, ending the capture early."));
 
+        // valkey-io/valkey#3983 (redis/redis#14541): replaying the AOF runs EXEC as the default user and checks
+        // that user's permissions, so a default user that is off *and restricted* drops MULTI/EXEC and function
+        // writes on reload. Off alone is harmless while it keeps the unrestricted grant: that is the workaround.
         var aofOn = config.TryGetValue("appendonly", out var aof) && aof.Equals("yes", StringComparison.OrdinalIgnoreCase);
-        if (aofOn && defaultUser is not null && defaultUser.HasFlag("off"))
+        if (aofOn && defaultUser is not null && defaultUser.HasFlag("off") && !AclGrant.IsUnrestricted(defaultUser))
             hazards.Add(new ConfigHazard(DefaultUserOffWithAof,
-                "The default user is disabled (off) and AOF is on: in affected Valkey versions (valkey-io/valkey#3983; Redis had the same " +
-                "issue), writes made inside MULTI/EXEC or by functions can be silently lost when the AOF is reloaded. Keep the default " +
-                "user's permissions unrestricted (+@all ~* &*) while it is off, or upgrade to a fixed version."));
+                $"The default user is disabled (off) without the unrestricted grant ({AclGrant.Unrestricted}; it lacks " +
+                $"{string.Join(" ", AclGrant.Missing(defaultUser))}: {Describe(defaultUser)}) and AOF is on: in affected Valkey versions " +
+                "(valkey-io/valkey#3983; Redis had the same issue), writes made inside MULTI/EXEC or by functions can be silently lost " +
+                $"when the AOF is reloaded. Keep the default user's permissions unrestricted ({AclGrant.Unrestricted}) while it is off " +
+                $"({AclGrant.SetUserSnippet(defaultUser)} leaves it off), or upgrade to a fixed version."));
+        else if (aofOn && defaultUser is null && defaultUserUnreadable is not null)
+            hazards.Add(new ConfigHazard(DefaultUserUnverifiedWithAof,
+                $"AOF is on, but the default user's rules could not be verified ({defaultUserUnreadable}). If the default user is " +
+                $"disabled (off) without the unrestricted grant ({AclGrant.Unrestricted}), writes made inside MULTI/EXEC or by functions " +
+                "can be silently lost when the AOF is reloaded (valkey-io/valkey#3983; Redis had the same issue). An administrator can " +
+                "check with ACL GETUSER default."));
         return hazards;
     }
+
+    private static string Describe(AclUser u) =>
+        $"commands '{u.Commands}', keys '{u.Keys ?? ""}'" + (u.ChannelsReported ? $", channels '{u.Channels ?? ""}'" : "");
 
     /// <summary>The <c>normal</c> class of <c>client-output-buffer-limit</c> ("normal 0 0 0 replica ... pubsub ..."); null when absent.</summary>
     public static (long Hard, long Soft, long Seconds)? NormalClassLimit(string value)

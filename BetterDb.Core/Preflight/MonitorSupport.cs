@@ -7,7 +7,10 @@ public enum MonitorSupport
 {
     /// <summary>The server knows MONITOR (and, from a live probe, let us run it).</summary>
     Supported,
-    /// <summary>The server does not know MONITOR (renamed or disabled, or a proxy without it).</summary>
+    /// <summary>
+    /// Not offered here: the server does not know MONITOR (renamed or disabled), or a managed service or proxy
+    /// refuses it (<see cref="MonitorRefusal"/>). Never concluded from an inconclusive COMMAND INFO.
+    /// </summary>
     Unsupported,
     /// <summary>The server knows MONITOR but this user may not run it (NOPERM). Not cached: ACLs change.</summary>
     Denied,
@@ -38,29 +41,31 @@ public static class MonitorSupportClassifier
     public const string Cache = "cache";
 
     /// <summary>
-    /// <c>COMMAND INFO MONITOR</c>: a nil entry or an empty reply means the server does not know
-    /// MONITOR (e.g. <c>rename-command MONITOR ""</c>); "unknown command" means the same, unless it is
-    /// COMMAND itself that is unknown. NOPERM and other errors are inconclusive.
+    /// <c>COMMAND INFO MONITOR</c>. Real Redis and Valkey always answer an array with one entry per name
+    /// asked: the command's description, or nil when the server does not know it (e.g.
+    /// <c>rename-command MONITOR ""</c>): only that nil entry, or a refusal that names MONITOR, is a "no".
+    /// An empty array, a reply that is not an array or an entry of another shape comes from a proxy that
+    /// does not implement COMMAND INFO faithfully: inconclusive (a live probe decides), never a cached "no".
     /// </summary>
     public static MonitorSupportResult FromCommandInfo(RespReply reply)
     {
         if (reply.IsError)
         {
             var text = reply.Text!;
-            if (text.StartsWith("ERR unknown command", StringComparison.OrdinalIgnoreCase))
-                return text.Contains("'command'", StringComparison.OrdinalIgnoreCase)
-                    ? new(MonitorSupport.Unknown, CommandInfo, $"COMMAND is not available ({text}); a live probe is needed.")
-                    : new(MonitorSupport.Unsupported, CommandInfo, $"The server does not know MONITOR ({text}).");
-            return new(MonitorSupport.Unknown, CommandInfo, $"COMMAND INFO could not be used ({text}); a live probe is needed.");
+            if (MonitorRefusal.IsRefusal(text) && MonitorRefusal.NamesMonitor(text))
+                return new(MonitorSupport.Unsupported, CommandInfo, MonitorRefusal.Describe(text));
+            // e.g. "ERR unknown command 'COMMAND'" from a proxy, or NOPERM for COMMAND: says nothing about MONITOR.
+            return new(MonitorSupport.Unknown, CommandInfo, $"COMMAND INFO could not be used (the server answered \"{text}\"); a live probe is needed.");
         }
-        if (reply.Items is null || reply.Items.Length == 0)
-            return new(MonitorSupport.Unsupported, CommandInfo, "COMMAND INFO MONITOR returned nothing: MONITOR is not available.");
+        if (reply.Type != '*' || reply.Items is null || reply.Items.Length != 1)
+            return new(MonitorSupport.Unknown, CommandInfo,
+                $"COMMAND INFO MONITOR gave an inconclusive answer ({Shape(reply)}; Redis and Valkey answer one entry per command, so this is likely a proxy); a live probe is needed.");
         var entry = reply.Items[0];
-        if (entry.Items is null || entry.Items.Length == 0)
+        if (entry.IsNull)
             return new(MonitorSupport.Unsupported, CommandInfo, "COMMAND INFO MONITOR returned nil: MONITOR is renamed or disabled on this server.");
-        if (string.Equals(entry.Items[0].Text, "monitor", StringComparison.OrdinalIgnoreCase))
+        if (entry.Items is { Length: > 0 } && string.Equals(entry.Items[0].Text, "monitor", StringComparison.OrdinalIgnoreCase))
             return new(MonitorSupport.Supported, CommandInfo, "COMMAND INFO lists MONITOR.");
-        return new(MonitorSupport.Unknown, CommandInfo, "COMMAND INFO MONITOR gave an unexpected answer; a live probe is needed.");
+        return new(MonitorSupport.Unknown, CommandInfo, $"COMMAND INFO MONITOR gave an unexpected answer ({Shape(entry)}); a live probe is needed.");
     }
 
     /// <summary>The first reply to <c>MONITOR</c> on a dedicated connection.</summary>
@@ -69,14 +74,66 @@ public static class MonitorSupportClassifier
         if (!reply.IsError)
             return reply.Type == '+' && reply.Text == "OK"
                 ? new(MonitorSupport.Supported, LiveProbe, "MONITOR answered +OK.")
-                : new(MonitorSupport.Unknown, LiveProbe, $"MONITOR answered unexpectedly ({reply}).");
+                : new(MonitorSupport.Unknown, LiveProbe, $"MONITOR answered unexpectedly ({Shape(reply)}).");
         var text = reply.Text!;
-        if (text.StartsWith("ERR unknown command", StringComparison.OrdinalIgnoreCase))
-            return new(MonitorSupport.Unsupported, LiveProbe, $"The server does not know MONITOR ({text}).");
         if (text.StartsWith("NOPERM", StringComparison.OrdinalIgnoreCase))
-            return new(MonitorSupport.Denied, LiveProbe, $"MONITOR is not permitted for this user ({text}).");
-        return new(MonitorSupport.Unknown, LiveProbe, $"MONITOR was refused ({text}).");
+            return new(MonitorSupport.Denied, LiveProbe, $"MONITOR is not permitted for this user (the server answered \"{text}\").");
+        // The reply is to MONITOR itself, so a refusal that names no command is about MONITOR too.
+        if (MonitorRefusal.IsRefusal(text) && (MonitorRefusal.Subject(text) is not { } subject || subject.Equals("monitor", StringComparison.OrdinalIgnoreCase)))
+            return new(MonitorSupport.Unsupported, LiveProbe, MonitorRefusal.Describe(text));
+        return new(MonitorSupport.Unknown, LiveProbe, $"MONITOR was refused (the server answered \"{text}\").");
     }
+
+    private static string Shape(RespReply r) => r switch
+    {
+        { Type: '*', Items: null } => "a nil array",
+        { Type: '*', Items.Length: 0 } => "an empty array",
+        { Type: '*' } => $"an array of {r.Items!.Length}",
+        { Type: '$', Text: null } => "a nil string",
+        { Type: ':' } => $"the integer {r.Integer}",
+        _ => $"\"{r.Text}\"",
+    };
+}
+
+/// <summary>
+/// The refusals that servers, managed services and proxies send instead of running MONITOR: Redis's
+/// <c>ERR unknown command 'monitor'</c>, and the texts of services that block it (<c>ERR command 'monitor'
+/// is not allowed</c>, <c>ERR MONITOR is disabled</c>, "not supported", "not available on your plan"...).
+/// They are a clear "not here", unlike NOPERM (this user, see ACL) or transient errors (LOADING, BUSY...).
+/// </summary>
+public static class MonitorRefusal
+{
+    // Prefixes of errors that say nothing about whether MONITOR exists.
+    private static readonly string[] Transient = ["NOPERM", "NOAUTH", "WRONGPASS", "LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN", "MOVED", "ASK", "READONLY", "OOM"];
+
+    private static readonly System.Text.RegularExpressions.Regex Refusal = new(
+        @"unknown command|not allowed|disallowed|disabled|not supported|unsupported|not available|unavailable|not permitted|not enabled|forbidden|\bplan\b|subscription|tier\b",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static readonly System.Text.RegularExpressions.Regex Quoted = new(@"'([^']+)'", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static readonly System.Text.RegularExpressions.Regex MonitorWord = new(@"\bmonitor\b",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    public static bool IsRefusal(string error)
+    {
+        var code = error.Split(' ', 2)[0];
+        if (Transient.Any(t => code.Equals(t, StringComparison.OrdinalIgnoreCase))) return false;
+        return Refusal.IsMatch(error);
+    }
+
+    /// <summary>The first quoted name in the error (<c>'monitor'</c> in <c>ERR unknown command 'monitor', with args...</c>), if any.</summary>
+    public static string? Subject(string error) => Quoted.Match(error) is { Success: true } m ? m.Groups[1].Value : null;
+
+    /// <summary>Whether the error is about MONITOR: its first quoted name is MONITOR, or, with none, it says MONITOR.</summary>
+    public static bool NamesMonitor(string error) =>
+        Subject(error) is { } subject ? subject.Equals("monitor", StringComparison.OrdinalIgnoreCase) : MonitorWord.IsMatch(error);
+
+    /// <summary>The detail shown for a refusal: always the server's exact words.</summary>
+    public static string Describe(string error) =>
+        error.StartsWith("ERR unknown command", StringComparison.OrdinalIgnoreCase)
+            ? $"The server does not know MONITOR: it answered \"{error}\"."
+            : $"MONITOR is not available on this server: it answered \"{error}\".";
 }
 
 /// <summary>

@@ -5,7 +5,7 @@ public sealed record PreflightRequest(string? ConnectionId, long? DurationMs = n
 
 /// <summary>
 /// The pre-flight report of API.md: <c>{provider, acl, healthGate, estimate, warnings}</c>, plus
-/// additive fields (<c>monitorSupported</c>, <c>notes</c>, <c>configHazards</c>...).
+/// additive fields (<c>verdict</c>, <c>monitorSupported</c>, <c>notes</c>, <c>configHazards</c>...).
 /// </summary>
 public sealed record PreflightReport
 {
@@ -15,6 +15,12 @@ public sealed record PreflightReport
     public required AclReport Acl { get; init; }
     public required HealthGateDecision HealthGate { get; init; }
     public required ThroughputEstimate Estimate { get; init; }
+
+    /// <summary>
+    /// The one overall answer (ready / risky / will_fail, with reasons), computed from all the sections
+    /// by <see cref="PreflightVerdict.From(PreflightReport)"/>; a copy with a new estimate gets a new verdict.
+    /// </summary>
+    public PreflightVerdict Verdict => PreflightVerdict.From(this);
 
     /// <summary>What an operator should read before starting, most important first (the messages of <see cref="WarningDetails"/>).</summary>
     public IReadOnlyList<string> Warnings => WarningDetails.Select(w => w.Message).ToList();

@@ -60,7 +60,7 @@ public sealed class PreflightService : IPreflightService
         var info = rate.Second ?? rate.First;
         var provider = ProviderDetector.Detect(profile.Host, info);
         var estimate = await ProjectAsync(connectionId, rate, durationMs, byteCap, lineCap, ct);
-        var hazards = config is null ? [] : ConfigHazards.Detect(config, defaultUser);
+        var hazards = config is null ? [] : ConfigHazards.Detect(config, defaultUser.User, defaultUser.Unreadable);
 
         var warnings = new List<PreflightWarning>();
         var notes = new List<string>();
@@ -182,18 +182,18 @@ public sealed class PreflightService : IPreflightService
             (long)rate.Elapsed.TotalMilliseconds, measured);
     }
 
-    private static async Task<(AclReport Report, AclUser? DefaultUser)> ReadAclAsync(RedisCommandClient wire, ConnectionProfile profile, CancellationToken ct)
+    private static async Task<(AclReport Report, DefaultUserReading DefaultUser)> ReadAclAsync(RedisCommandClient wire, ConnectionProfile profile, CancellationToken ct)
     {
         var whoami = await wire.SendAsync(ct, "ACL", "WHOAMI");
-        if (AclCheck.IsUnknownCommand(whoami)) return (AclCheck.NoAcl(whoami.Text!), null);
+        if (AclCheck.IsUnknownCommand(whoami)) return (AclCheck.NoAcl(whoami.Text!), DefaultUserReading.NoAcl);
         var user = whoami.IsError || string.IsNullOrEmpty(whoami.Text) ? profile.Username ?? "default" : whoami.Text;
         var getUser = await wire.SendAsync(ct, "ACL", "GETUSER", user);
         var report = AclCheck.FromGetUser(user, getUser);
         if (whoami.IsError)
             report = report with { Note = $"ACL WHOAMI was refused ({whoami.Text}); assuming user '{user}'. {report.Note}".TrimEnd() };
-        var defaultUser = user == "default" && !getUser.IsError
-            ? AclGetUserParser.Parse("default", getUser)
-            : AclGetUserParser.Parse("default", await wire.SendAsync(ct, "ACL", "GETUSER", "default"));
+        var defaultUser = DefaultUserReading.From(user == "default" && !getUser.IsError
+            ? getUser
+            : await wire.SendAsync(ct, "ACL", "GETUSER", "default"));
         return (report, defaultUser);
     }
 

@@ -18,6 +18,8 @@ public static class ChunkCodec
     [ThreadStatic] private static Compressor? _compressor;
     [ThreadStatic] private static Decompressor? _decompressor;
 
+    private const int PooledScratchBytes = 4 * 1024 * 1024;
+
     public static byte[] Compress(ReadOnlySpan<byte> raw, byte codec = Zstd, int level = 1)
     {
         switch (codec)
@@ -30,6 +32,14 @@ public static class ChunkCodec
                 if (c.Level != level) c.Level = level;
                 // Compress into a pooled buffer and copy out the exact size: one small array per chunk.
                 var bound = Compressor.GetCompressBound(raw.Length);
+                // A chunk holding a huge line gets a scratch buffer of its own: the shared pool would keep it for good.
+                if (bound > PooledScratchBytes)
+                {
+                    var big = GC.AllocateUninitializedArray<byte>(bound);
+                    var compressed = big.AsSpan(0, c.Wrap(raw, big)).ToArray();
+                    Memory.HugeBuffers.Dropped(bound);
+                    return compressed;
+                }
                 var scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(bound);
                 try { return scratch.AsSpan(0, c.Wrap(raw, scratch)).ToArray(); }
                 finally { System.Buffers.ArrayPool<byte>.Shared.Return(scratch); }

@@ -43,6 +43,12 @@ public sealed class SessionEntity
     public string? TargetNode { get; set; }
     /// <summary>Lines of the app's own connections left out of the capture.</summary>
     public long OwnLinesDropped { get; set; }
+    /// <summary>Lines longer than the line limit, kept cut with their length.</summary>
+    public long TruncatedLines { get; set; }
+    /// <summary>When an imported file was uploaded (its StartedAt/EndedAt are its first and last timestamps).</summary>
+    public DateTime? ImportedAt { get; set; }
+    /// <summary>An imported file's last line had no terminator: a txt export gives it back without one.</summary>
+    public bool LastLineUnterminated { get; set; }
 }
 
 /// <summary>A block of consecutive raw MONITOR lines ("line\n" each), compressed.</summary>
@@ -60,6 +66,11 @@ public sealed class ChunkEntity
     /// <summary>MONITOR timestamps (epoch microseconds) of the first and last well-formed lines; 0 when none.</summary>
     public long FirstTsMicros { get; set; }
     public long LastTsMicros { get; set; }
+    /// <summary>The earliest and latest timestamp in the chunk (lines need not be in order); null until computed for chunks stored before these columns.</summary>
+    public long? MinTsMicros { get; set; }
+    public long? MaxTsMicros { get; set; }
+    /// <summary>Lines kept raw because they did not parse; null until computed for chunks stored before this column.</summary>
+    public int? MalformedLines { get; set; }
     public byte Codec { get; set; }
     public required byte[] Data { get; set; }
 }

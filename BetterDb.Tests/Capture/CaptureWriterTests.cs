@@ -13,12 +13,15 @@ public sealed class CaptureWriterTests
     private static readonly TimeSpan Never = TimeSpan.FromHours(1);
 
     private static CaptureWriter Writer(MemoryChunkStore store, long byteCap = long.MaxValue, long lineCap = long.MaxValue,
-        int chunkMaxLines = 32_768, int chunkMaxBytes = 2 * 1024 * 1024, TimeSpan? flush = null, LiveTail? tail = null, string? nodeId = null) =>
+        int chunkMaxLines = 32_768, int chunkMaxBytes = 2 * 1024 * 1024, TimeSpan? flush = null, LiveTail? tail = null, string? nodeId = null,
+        TimeSpan? retryWindow = null) =>
         new(Session, nodeId, byteCap, lineCap, store, tail, new CaptureWriterSettings
         {
             ChunkMaxLines = chunkMaxLines,
             ChunkMaxBytes = chunkMaxBytes,
             FlushInterval = flush ?? Never,
+            // Failure tests should not wait out the default 10 s of retries.
+            StoreRetryWindow = retryWindow ?? TimeSpan.FromMilliseconds(300),
         });
 
     [Fact]
@@ -215,6 +218,24 @@ public sealed class CaptureWriterTests
         Assert.True(store.Chunks.Count <= 1);
         Assert.Equal(store.Chunks.Sum(c => (long)c.LineCount), writer.StoredLines);
         Assert.True(writer.StoredLines < 100);
+    }
+
+    [Fact]
+    public async Task A_store_that_fails_for_a_while_then_recovers_loses_nothing()
+    {
+        // A disk that is full or read-only for a moment (issue 9 item 2): the chunks wait in memory and are retried.
+        var failUntil = DateTime.UtcNow.AddSeconds(1.5);
+        var store = new MemoryChunkStore
+        {
+            BeforeAppend = (_, _) => DateTime.UtcNow < failUntil ? throw new IOException("read-only file system") : Task.CompletedTask,
+        };
+        await using var writer = Writer(store, chunkMaxLines: 10, retryWindow: TimeSpan.FromSeconds(10));
+        var lines = Enumerable.Range(0, 100).Select(i => Line(i)).ToList();
+        foreach (var line in lines) writer.Append(line);
+        await writer.CompleteAsync();
+        Assert.Null(writer.StoreError);
+        Assert.Equal(100, writer.StoredLines);
+        Assert.Equal(Stored(lines), store.StoredBytes(Session));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using BetterDb.Core.Lines;
 using System.IO.Pipelines;
 using System.Text;
 using BetterDb.Core.Capture;
@@ -31,6 +32,16 @@ public sealed class MonitorStreamTests
             Lines.Add(Encoding.Latin1.GetString(line));
             return Lines.Count < StopAfter;
         }
+
+        public bool OnTruncatedLine(ReadOnlySpan<byte> kept, long lineBytes)
+        {
+            Assert.True(_inBatch, "lines arrive inside a batch");
+            Assert.Equal(LineLimitBytes, kept.Length);
+            Lines.Add($"{Encoding.Latin1.GetString(kept)}…({lineBytes})");
+            return Lines.Count < StopAfter;
+        }
+
+        public int LineLimitBytes { get; set; } = 1 << 20;
 
         public void EndBatch()
         {
@@ -88,7 +99,7 @@ public sealed class MonitorStreamTests
         var sink = new RecordingSink();
         // CRLF and LF mixed, a last line without a newline, and a later "OK" that is data.
         var end = await MonitorStream.ReadTextAsync(Reader($"OK\r\n{L1}\n{L2}\r\nOK\n{L3}", bufferSize), sink, CancellationToken.None);
-        Assert.Equal(MonitorReadEnd.EndOfStream, end);
+        Assert.Equal(MonitorReadEnd.EndOfStreamWithoutNewline, end);
         Assert.Equal([L1, L2 + "\r", "OK", L3], sink.Lines);
     }
 
@@ -193,7 +204,9 @@ public sealed class MonitorReaderPacingTests
         public long Lines;
         public void BeginBatch() { }
         public bool OnLine(ReadOnlySpan<byte> line) { Lines++; return true; }
+        public bool OnTruncatedLine(ReadOnlySpan<byte> kept, long lineBytes) { Lines++; return true; }
         public void EndBatch() { }
+        public int LineLimitBytes => int.MaxValue;
         public long MaxLineBytes => long.MaxValue;
         public void OnOversizedLine(long bytesSoFar) { }
     }
@@ -245,4 +258,88 @@ public sealed class MonitorReaderPacingTests
     [Fact]
     public void A_server_that_fills_a_read_at_once_gets_no_nap() =>
         Assert.Null(MonitorRespReader.NapFor(640 * 1024, TimeSpan.FromMilliseconds(1)));
+}
+
+/// <summary>Issue 9 item 1: a line beyond the line limit is kept cut, with its length, and nothing after it is lost.</summary>
+public sealed class OverlongLineTests
+{
+    private sealed class Sink : IMonitorLineSink
+    {
+        public List<string> Lines { get; } = [];
+        public List<long> TruncatedLengths { get; } = [];
+        public void BeginBatch() { }
+        public bool OnLine(ReadOnlySpan<byte> line) { Lines.Add(Encoding.Latin1.GetString(line)); return true; }
+        public bool OnTruncatedLine(ReadOnlySpan<byte> kept, long lineBytes)
+        {
+            Assert.Equal(LineLimitBytes, kept.Length);
+            Lines.Add(Encoding.Latin1.GetString(kept) + "…");
+            TruncatedLengths.Add(lineBytes);
+            return true;
+        }
+        public void EndBatch() { }
+        public int LineLimitBytes { get; init; } = 1000;
+        public long MaxLineBytes => long.MaxValue;
+        public void OnOversizedLine(long bytesSoFar) => Assert.Fail("a sink without a byte cap never stops for a long line");
+    }
+
+    private sealed class TrickleStream(byte[] data, int maxPerRead) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, maxPerRead));
+    }
+
+    private static readonly string L1 = CaptureTestLines.Text(1), L2 = CaptureTestLines.Text(2);
+
+    [Theory]
+    [InlineData(333)]
+    [InlineData(1 << 20)]
+    public void Live_a_huge_line_is_kept_cut_and_the_next_lines_follow(int readSize)
+    {
+        var huge = "1700000000.000001 [0 127.0.0.1:1] \"SET\" \"k\" \"" + new string('x', 250_000) + "\"";
+        var text = $"+{L1}\r\n+{huge}\r\n+{L2}\r\n+{L1}\r\n";
+        var sink = new Sink();
+        Assert.Throws<IOException>(() => MonitorRespReader.Read(new TrickleStream(Encoding.Latin1.GetBytes(text), readSize), [], sink,
+            CancellationToken.None, nap: _ => { }));
+        Assert.Equal([L1, huge[..1000] + "…", L2, L1], sink.Lines);
+        Assert.Equal([(long)huge.Length], sink.TruncatedLengths);
+    }
+
+    [Theory]
+    [InlineData(64, true)]
+    [InlineData(4096, false)]
+    [InlineData(256 * 1024, true)]
+    public async Task A_file_line_beyond_the_limit_is_kept_cut_and_the_rest_of_the_file_too(int bufferSize, bool lastNewline)
+    {
+        var huge = new string('y', 10_000);
+        var text = $"OK\n{L1}\n{huge}\n{L2}\n{huge}" + (lastNewline ? "\n" : "");
+        var sink = new Sink();
+        var reader = System.IO.Pipelines.PipeReader.Create(new MemoryStream(Encoding.Latin1.GetBytes(text)),
+            new System.IO.Pipelines.StreamPipeReaderOptions(bufferSize: bufferSize, minimumReadSize: Math.Min(bufferSize, 1024)));
+        var end = await MonitorStream.ReadTextAsync(reader, sink, CancellationToken.None);
+        Assert.Equal(lastNewline ? MonitorReadEnd.EndOfStream : MonitorReadEnd.EndOfStreamWithoutNewline, end);
+        Assert.Equal([L1, huge[..1000] + "…", L2, huge[..1000] + "…"], sink.Lines);
+        Assert.Equal([10_000L, 10_000L], sink.TruncatedLengths);
+    }
+
+    [Fact]
+    public async Task A_cut_line_is_stored_with_its_marker_counted_and_readable_in_the_txt_export()
+    {
+        var store = new MemoryChunkStore();
+        await using var writer = new CaptureWriter("s", null, long.MaxValue, long.MaxValue, store,
+            settings: new CaptureWriterSettings { MaxLineBytes = 100 });
+        var line = "1700000000.000001 [0 127.0.0.1:1] \"SET\" \"k\" \"" + new string('z', 500) + "\"";
+        Assert.True(writer.Append(Encoding.ASCII.GetBytes(L1)));
+        writer.BeginBatch();
+        Assert.True(writer.OnTruncatedLine(Encoding.ASCII.GetBytes(line)[..100], line.Length));
+        writer.EndBatch();
+        await writer.CompleteAsync();
+
+        Assert.Equal((2, 1, 0), (writer.StoredLines, writer.TruncatedCount, writer.MalformedCount));
+        var stored = store.StoredBytes("s");
+        var second = stored.AsSpan(L1.Length + 1, stored.Length - L1.Length - 2);
+        Assert.True(TruncatedLine.TryRead(second, out var kept, out var length));
+        Assert.Equal(line[..100], Encoding.ASCII.GetString(kept));
+        Assert.Equal(line.Length, length);
+        var chunk = Assert.Single(store.Chunks);
+        Assert.Equal(1_700_000_000_000_001, chunk.MinTsMicros);
+    }
 }

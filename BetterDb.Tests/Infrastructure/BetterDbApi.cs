@@ -37,6 +37,10 @@ public sealed record LineDto
     public string[] Keys { get; init; } = [];
     public string Raw { get; init; } = "";
     public string? NodeId { get; init; }
+    /// <summary>Set when the line is shown cut (a huge argument): its whole length, and each argument's.</summary>
+    public bool Truncated { get; init; }
+    public long? RawBytes { get; init; }
+    public long[]? ArgLengths { get; init; }
 
     public override string ToString() => Raw;
 }

@@ -73,7 +73,8 @@ public sealed class TestApp : WebApplicationFactory<Program>
     protected override IHost CreateHost(IHostBuilder builder)
     {
         var host = base.CreateHost(builder);
-        host.Services.GetRequiredService<CaptureSessionService>().WriterSettings = new CaptureWriterSettings { FlushInterval = FlushInterval };
+        var sessions = host.Services.GetRequiredService<CaptureSessionService>();
+        sessions.WriterSettings = sessions.WriterSettings with { FlushInterval = FlushInterval };
         return host;
     }
 

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text;
 using BetterDb.Core.Lines;
 using BetterDb.Testing;
@@ -38,7 +39,7 @@ public sealed class CaptureContentTests(RedisAppFixture fx) : IAsyncLifetime
         Assert.Equal(("completed", "manual_stop"), (final.Status, final.TerminationReason));
         var lines = await fx.Api.ReadAllLinesAsync(session.Id);
         Assert.Equal(final.LineCount, lines.Count);
-        Assert.Equal(final.ByteCount, lines.Sum(l => Encoding.UTF8.GetByteCount(l.Raw) + 1));
+        Assert.Equal(final.ByteCount, lines.Sum(l => (l.RawBytes ?? Encoding.UTF8.GetByteCount(l.Raw)) + 1));
         return lines;
     }
 
@@ -122,8 +123,13 @@ public sealed class CaptureContentTests(RedisAppFixture fx) : IAsyncLifetime
         });
         var lines = await CaptureAsync(() => fx.Client.GetDatabase().StringSetAsync($"{_tag}:big", value));
         var big = Assert.Single(lines, l => l.Cmd == "SET" && l.Args.FirstOrDefault() == $"{_tag}:big");
-        Assert.Equal(value.Length, big.Args[1].Length);
-        Assert.Equal(value, big.Args[1]);
+        // The line object shows the value's start and says how long it is; the txt export has every byte.
+        Assert.True(big.Truncated);
+        Assert.Equal(value.Length, big.ArgLengths![1]);
+        Assert.StartsWith(big.Args[1].TrimEnd('…'), value);
+        var sessionId = (await fx.Api.Http.GetFromJsonAsync<List<SessionDto>>("/api/monitor/sessions?limit=1"))![0].Id;
+        var txt = await fx.Api.ExportTextAsync(sessionId);
+        Assert.Contains($"\"{_tag}:big\" \"{value}\"", txt);
     }
 
     [Fact]

@@ -167,4 +167,78 @@ public sealed class AclRulesTests
         Assert.False(AclCheck.IsUnknownCommand(denied));
         Assert.True(AclCheck.IsNoPerm(denied));
     }
+
+    [Theory]
+    [InlineData("+@all", true)]
+    [InlineData("-@all +@all", true)]
+    [InlineData("+@all +get", true)]
+    [InlineData("+@all -debug", false)]
+    [InlineData("+@all -@dangerous", false)]
+    [InlineData("+@all -monitor|anything", false)]
+    [InlineData("+@read +@write", false)]
+    [InlineData("+@all reset", false)]
+    [InlineData("allcommands", true)]
+    [InlineData("", false)]
+    public void All_commands_means_nothing_taken_away_after_the_last_grant_of_all(string rules, bool all)
+    {
+        Assert.Equal(all, AclGrant.AllCommands(rules, allFlag: false));
+    }
+
+    [Theory]
+    [InlineData("~*", true)]
+    [InlineData("%RW~*", true)]
+    [InlineData("%R~* %W~*", true)]
+    [InlineData("*", true)]        // Redis 6 lists patterns without the ~
+    [InlineData("allkeys", true)]
+    [InlineData("%R~*", false)]     // read-only
+    [InlineData("~app:*", false)]
+    [InlineData("~* resetkeys", false)]
+    [InlineData(null, false)]
+    public void All_keys_means_every_key_read_and_write(string? keys, bool all)
+    {
+        Assert.Equal(all, AclGrant.AllKeys(keys, allFlag: false));
+    }
+
+    [Fact]
+    public void The_unrestricted_grant_may_come_from_the_root_a_selector_or_Redis_6_flags()
+    {
+        Assert.True(AclGrant.IsUnrestricted(new AclUser("default", ["off"], "+@all", "~*", "&*", [])));
+        Assert.False(AclGrant.IsUnrestricted(new AclUser("default", ["off"], "+@all", "~*", null, [])));
+        Assert.Equal(["&*"], AclGrant.Missing(new AclUser("default", ["off"], "+@all", "~*", null, [])));
+        Assert.True(AclGrant.IsUnrestricted(new AclUser("default", ["off"], "-@all", null, null, [new AclSelector("+@all", "~*", "&*")])));
+        Assert.False(AclGrant.IsUnrestricted(new AclUser("default", ["off"], "-@all", null, null, [new AclSelector("+@all", "~x*", "&*")])));
+        Assert.True(AclGrant.IsUnrestricted(new AclUser("default", ["off", "allkeys", "allchannels", "allcommands"], "", null, null, [])));
+        // Redis 6.0 has no channel rules at all: nothing to lack there.
+        Assert.True(AclGrant.IsUnrestricted(new AclUser("default", ["off"], "+@all", "*", null, []) { ChannelsReported = false }));
+        Assert.Equal("ACL SETUSER default +@all ~*", AclGrant.SetUserSnippet(new AclUser("default", ["off"], "-@all", null, "&*", [])));
+    }
+
+    [Fact]
+    public void The_default_users_GETUSER_reply_is_read_or_says_why_not()
+    {
+        // redis-server 7.0 after ACL SETUSER default off -@all
+        var off = DefaultUserReading.From(Map(("flags", Strings("off", "nopass")), ("passwords", Arr()), ("commands", "-@all"),
+            ("keys", "~*"), ("channels", "&*"), ("selectors", Arr())));
+        Assert.Null(off.Unreadable);
+        Assert.True(off.User!.HasFlag("off"));
+        Assert.Equal(["+@all"], AclGrant.Missing(off.User));
+
+        // Redis 6.0: keys as an array of patterns, no channels field.
+        var redis60 = DefaultUserReading.From(Map(("flags", Strings("on", "allkeys", "allcommands", "nopass")), ("passwords", Arr()),
+            ("commands", "+@all"), ("keys", Strings("*"))));
+        Assert.False(redis60.User!.ChannelsReported);
+        Assert.True(AclGrant.IsUnrestricted(redis60.User));
+
+        var noPerm = DefaultUserReading.From(Error("NOPERM User ops has no permissions to run the 'acl|getuser' command"));
+        Assert.Null(noPerm.User);
+        Assert.Contains("not permitted", noPerm.Unreadable);
+        Assert.Contains("NOPERM", noPerm.Unreadable);
+
+        Assert.Contains("nil", DefaultUserReading.From(NilArray()).Unreadable);
+        Assert.Contains("nil", DefaultUserReading.From(Bulk(null)).Unreadable);
+        Assert.Contains("unexpected", DefaultUserReading.From(Arr()).Unreadable);            // a proxy's empty answer
+        Assert.Contains("unexpected", DefaultUserReading.From(Simple("OK")).Unreadable);
+        Assert.Contains("unexpected", DefaultUserReading.From(Map(("name", "default"))).Unreadable);
+        Assert.Contains("unexpected", DefaultUserReading.From(Strings("flags", "on", "commands")).Unreadable); // odd count
+    }
 }

@@ -55,17 +55,62 @@ public sealed class ConfigHazardsTests
         Assert.Empty(ConfigHazards.Detect(Config(maxmemoryClients: null), null));
     }
 
+    private static AclUser Restricted(params string[] flags) => new("default", flags, "-@all", "~*", "&*", []);
+
     [Fact]
-    public void Default_user_off_with_AOF_on_is_a_hazard()
+    public void Default_user_off_and_restricted_with_AOF_on_is_a_hazard()
     {
-        var h = Assert.Single(ConfigHazards.Detect(Config(appendonly: "yes"), DefaultUser("off", "nopass")));
+        var h = Assert.Single(ConfigHazards.Detect(Config(appendonly: "yes"), Restricted("off", "nopass")));
         Assert.Equal(ConfigHazards.DefaultUserOffWithAof, h.Code);
         Assert.Contains("MULTI/EXEC", h.Message);
         Assert.Contains("AOF", h.Message);
+        Assert.Contains("+@all ~* &*", h.Message);
+        Assert.Contains("'-@all'", h.Message); // what it holds instead
+        Assert.Contains("ACL SETUSER default +@all leaves it off", h.Message); // exactly what is missing
 
-        Assert.Empty(ConfigHazards.Detect(Config(appendonly: "no"), DefaultUser("off")));
-        Assert.Empty(ConfigHazards.Detect(Config(appendonly: "yes"), DefaultUser("on")));
-        Assert.Empty(ConfigHazards.Detect(Config(appendonly: "yes"), null)); // default user unreadable: not claimed
+        Assert.Empty(ConfigHazards.Detect(Config(appendonly: "no"), Restricted("off")));
+        Assert.Empty(ConfigHazards.Detect(Config(appendonly: "yes"), Restricted("on"))); // on: not the hazard described
+        Assert.Empty(ConfigHazards.Detect(Config(appendonly: "yes"), null)); // no ACL on this server: nothing to check
+    }
+
+    [Fact]
+    public void Default_user_off_but_holding_the_unrestricted_grant_is_not_the_hazard()
+    {
+        // ACL SETUSER default off, from a stock default user: still +@all ~* &*, which is the workaround the warning gives.
+        Assert.Empty(ConfigHazards.Detect(Config(appendonly: "yes"), DefaultUser("off", "nopass")));
+        // Redis 6.0/6.2 say the same with flags.
+        var redis6 = new AclUser("default", ["off", "allkeys", "allchannels", "allcommands", "nopass"], "+@all", "*", "*", []);
+        Assert.Empty(ConfigHazards.Detect(Config(appendonly: "yes"), redis6));
+        var redis60 = new AclUser("default", ["off", "allkeys", "allcommands", "nopass"], "+@all", "*", null, []) { ChannelsReported = false };
+        Assert.Empty(ConfigHazards.Detect(Config(appendonly: "yes"), redis60));
+    }
+
+    [Theory]
+    [InlineData("+@all -flushall", "~*", "&*", "+@all")]
+    [InlineData("+@all", "~app:*", "&*", "~*")]
+    [InlineData("+@all", "%R~*", "&*", "~*")]
+    [InlineData("+@all", "~*", null, "&*")]
+    [InlineData("-@all +get", null, null, "+@all ~* &*")]
+    public void Each_missing_part_of_the_grant_is_named_and_added_by_the_advice(string commands, string? keys, string? channels, string missing)
+    {
+        var user = new AclUser("default", ["off"], commands, keys, channels, []);
+        var h = Assert.Single(ConfigHazards.Detect(Config(appendonly: "yes"), user));
+        Assert.Equal(ConfigHazards.DefaultUserOffWithAof, h.Code);
+        Assert.Contains($"lacks {missing}:", h.Message);
+        Assert.Contains($"ACL SETUSER default {missing} leaves it off", h.Message);
+    }
+
+    [Fact]
+    public void Unreadable_default_user_rules_with_AOF_on_could_not_be_verified()
+    {
+        var why = "ACL GETUSER default is not permitted for this user (NOPERM User ops has no permissions to run the 'acl|getuser' command)";
+        var h = Assert.Single(ConfigHazards.Detect(Config(appendonly: "yes"), null, why));
+        Assert.Equal(ConfigHazards.DefaultUserUnverifiedWithAof, h.Code);
+        Assert.Contains("could not be verified", h.Message);
+        Assert.Contains("NOPERM", h.Message);
+        Assert.Contains("+@all ~* &*", h.Message);
+
+        Assert.Empty(ConfigHazards.Detect(Config(appendonly: "no"), null, why)); // no AOF: nothing to verify
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using BetterDb.Core.Connections;
 using BetterDb.Core.Preflight;
 using static BetterDb.Tests.Preflight.Resp;
 
@@ -16,11 +17,81 @@ public sealed class MonitorSupportClassifierTests
     }
 
     [Fact]
-    public void A_nil_entry_or_an_empty_reply_means_renamed_or_disabled()
+    public void A_nil_entry_means_renamed_or_disabled()
     {
-        Assert.Equal(MonitorSupport.Unsupported, MonitorSupportClassifier.FromCommandInfo(Arr(NilArray())).State);
-        Assert.Equal(MonitorSupport.Unsupported, MonitorSupportClassifier.FromCommandInfo(Arr()).State);
-        Assert.False(MonitorSupportClassifier.FromCommandInfo(Arr()).AsBool);
+        // What redis-server answers with rename-command MONITOR "": one entry per name, nil for an unknown one.
+        var r = MonitorSupportClassifier.FromCommandInfo(Arr(NilArray()));
+        Assert.Equal(MonitorSupport.Unsupported, r.State);
+        Assert.False(r.AsBool);
+        Assert.True(r.IsDefinite);
+        Assert.Equal(MonitorSupport.Unsupported, MonitorSupportClassifier.FromCommandInfo(Arr(Bulk(null))).State);
+    }
+
+    public static TheoryData<RespReply> NotOneEntryPerName => new()
+    {
+        Arr(),                        // an empty array: a proxy, not a "no"
+        NilArray(),
+        Simple("OK"),
+        Bulk(null),
+        Bulk("monitor"),
+        new(':', null, 0),
+        Arr(NilArray(), NilArray()),  // two entries for one name
+        Arr(Arr()),                   // an entry of no known shape
+        Arr(Bulk("monitor")),
+    };
+
+    [Theory]
+    [MemberData(nameof(NotOneEntryPerName))]
+    public void A_reply_that_is_not_one_entry_per_name_is_inconclusive_and_never_a_no(RespReply reply)
+    {
+        var r = MonitorSupportClassifier.FromCommandInfo(reply);
+        Assert.Equal(MonitorSupport.Unknown, r.State);
+        Assert.False(r.IsDefinite); // never cached
+        Assert.Null(r.AsBool);
+        Assert.Contains("live probe", r.Detail);
+    }
+
+    [Theory]
+    [InlineData("ERR command 'monitor' is not allowed")]
+    [InlineData("ERR MONITOR is disabled")]
+    [InlineData("ERR MONITOR is not supported")]
+    [InlineData("ERR MONITOR is not available on your current plan")]
+    [InlineData("ERR your subscription does not allow this command")]
+    [InlineData("ERR command not allowed")]
+    [InlineData("ERR unknown command 'monitor'")]
+    [InlineData("ERR unknown command 'MONITOR', with args beginning with: ")]
+    public void Refusals_of_MONITOR_are_a_clear_no_in_the_servers_words(string refusal)
+    {
+        var r = MonitorSupportClassifier.FromLiveProbe(Error(refusal));
+        Assert.Equal(MonitorSupport.Unsupported, r.State);
+        Assert.True(r.IsDefinite);
+        Assert.Contains($"\"{refusal}\"", r.Detail);
+    }
+
+    [Theory]
+    [InlineData("LOADING Redis is loading the dataset in memory")]
+    [InlineData("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSCRIPT.")]
+    [InlineData("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")]
+    [InlineData("ERR max number of clients reached")]
+    [InlineData("NOAUTH Authentication required.")]
+    [InlineData("ERR unknown command 'client', with args beginning with: ")] // about another command
+    public void Transient_or_unrelated_errors_from_the_live_probe_are_inconclusive(string error)
+    {
+        var r = MonitorSupportClassifier.FromLiveProbe(Error(error));
+        Assert.Equal(MonitorSupport.Unknown, r.State);
+        Assert.False(r.IsDefinite);
+        Assert.Contains(error, r.Detail);
+    }
+
+    [Theory]
+    [InlineData("ERR command 'monitor' is not allowed", MonitorSupport.Unsupported)]
+    [InlineData("ERR MONITOR is disabled", MonitorSupport.Unsupported)]
+    [InlineData("ERR command 'command' is not allowed", MonitorSupport.Unknown)]
+    [InlineData("ERR command not allowed", MonitorSupport.Unknown)] // names nothing: it may be about COMMAND itself
+    [InlineData("ERR unknown subcommand 'INFO'. Try COMMAND HELP.", MonitorSupport.Unknown)]
+    public void A_COMMAND_INFO_refusal_is_a_no_only_when_it_is_about_MONITOR(string error, MonitorSupport expected)
+    {
+        Assert.Equal(expected, MonitorSupportClassifier.FromCommandInfo(Error(error)).State);
     }
 
     [Fact]

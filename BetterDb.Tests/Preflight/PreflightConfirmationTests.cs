@@ -1,5 +1,6 @@
 using BetterDb.Blazor.Components.Preflight;
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using MudBlazor.Services;
 
 namespace BetterDb.Tests.Preflight;
@@ -41,25 +42,26 @@ public sealed class PreflightConfirmationTests : IAsyncLifetime
     [Theory]
     [InlineData(300_001)]
     [InlineData(3_600_000)]
-    public void Over_five_minutes_requires_an_explicit_confirmation(long durationMs)
+    public async Task Over_five_minutes_requires_an_explicit_confirmation(long durationMs)
     {
         var cut = Render(durationMs);
         Assert.Contains(Text, cut.Find("[data-testid=preflight-confirmation]").TextContent);
         Assert.Equal([false], _reported);
 
-        cut.Find("[data-testid=confirm-long]").Change(true);
+        // Awaited: the synchronous Change() does not wait for the handler (see PreflightPanelTests).
+        await cut.Find("[data-testid=confirm-long]").ChangeAsync(new ChangeEventArgs { Value = true });
         Assert.Equal([false, true], _reported);
         Assert.Single(cut.FindAll(".mud-checkbox-true"));
 
-        cut.Find("[data-testid=confirm-long]").Change(false);
+        await cut.Find("[data-testid=confirm-long]").ChangeAsync(new ChangeEventArgs { Value = false });
         Assert.Equal([false, true, false], _reported);
     }
 
     [Fact]
-    public void Changing_the_duration_asks_again()
+    public async Task Changing_the_duration_asks_again()
     {
         var cut = Render(600_000);
-        cut.Find("[data-testid=confirm-long]").Change(true);
+        await cut.Find("[data-testid=confirm-long]").ChangeAsync(new ChangeEventArgs { Value = true });
         Assert.True(_reported[^1]);
 
         cut.Render(p => p.Add(x => x.DurationMs, 7_200_000));

@@ -25,13 +25,24 @@ public sealed class PreflightPanelTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _ctx.DisposeAsync();
 
+    /// <summary>Every verdict the panel reported through VerdictChanged, in order.</summary>
+    private readonly List<PreflightVerdict?> _verdicts = [];
+
     private IRenderedComponent<PreflightPanel> RenderPanel(string connectionId = "c1", long durationMs = 30_000, TimeSpan? debounce = null,
         Action<bool>? canStart = null) =>
         _ctx.Render<PreflightPanel>(p => p
             .Add(x => x.ConnectionId, connectionId)
             .Add(x => x.DurationMs, durationMs)
             .Add(x => x.EstimateDebounce, debounce ?? TimeSpan.FromMilliseconds(150))
-            .Add(x => x.CanStartChanged, v => canStart?.Invoke(v)));
+            .Add(x => x.CanStartChanged, v => canStart?.Invoke(v))
+            .Add(x => x.VerdictChanged, v => { lock (_verdicts) _verdicts.Add(v); }));
+
+    private PreflightVerdict? LastVerdict { get { lock (_verdicts) return _verdicts.Count == 0 ? null : _verdicts[^1]; } }
+
+    private static string? Level(IRenderedComponent<PreflightPanel> cut) => cut.Find("[data-testid=preflight-verdict]").GetAttribute("data-level");
+
+    private static List<string?> ReasonCodes(IRenderedComponent<PreflightPanel> cut) =>
+        cut.FindAll("[data-testid=verdict-reason]").Select(r => r.GetAttribute("data-code")).ToList();
 
     [Fact]
     public void The_four_sections_and_the_warnings_render_from_a_report()
@@ -233,8 +244,11 @@ public sealed class PreflightPanelTests : IAsyncLifetime
         var c1 = Assert.Single(_preflight.RunCalls);
         await cut.InvokeAsync(() => c1.Answer.SetResult(FakePreflightService.SampleReport("c1", user: "user-one")));
         cut.WaitForAssertion(() => Assert.Contains("user-one", cut.Find("[data-testid=acl-user]").TextContent));
-        cut.Find("[data-testid=confirm-long]").Change(true);
-        Assert.Single(cut.FindAll(".mud-checkbox-true"));
+        // Awaited, not the fire-and-forget Change(): WaitForAssertion above returns as soon as the render with
+        // "user-one" lands, while the renderer may still be finishing that work item; a Change() dispatched then
+        // is queued behind it and has not run (nor re-rendered) when the next line looks.
+        await cut.Find("[data-testid=confirm-long]").ChangeAsync(new ChangeEventArgs { Value = true });
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll(".mud-checkbox-true")));
 
         cut.Render(p => p.Add(x => x.ConnectionId, "c2"));
         Assert.True(c1.Token.IsCancellationRequested || c1.Answer.Task.IsCompleted);
@@ -258,5 +272,137 @@ public sealed class PreflightPanelTests : IAsyncLifetime
 
         await cut.InvokeAsync(() => c3.Answer.SetResult(FakePreflightService.SampleReport("c3", user: "user-three")));
         cut.WaitForAssertion(() => Assert.Contains("user-three", cut.Find("[data-testid=acl-user]").TextContent));
+    }
+
+    [Fact]
+    public void A_clean_report_is_ready_at_the_top()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!) with { WarningDetails = [] };
+        var cut = RenderPanel();
+        cut.WaitForAssertion(() => Assert.Equal("ready", Level(cut)));
+        Assert.Contains("Ready", cut.Find("[data-testid=verdict-headline]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=verdict-reason]"));
+        Assert.Equal("ready", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-verdict"));
+        // The verdict comes first in the panel.
+        Assert.StartsWith("preflight-verdict", cut.Find("[data-testid=preflight-panel]").Children.First(e => e.HasAttribute("data-testid")).GetAttribute("data-testid"));
+        Assert.Equal(PreflightVerdictLevel.Ready, LastVerdict?.Level);
+    }
+
+    [Fact]
+    public void A_user_with_minus_monitor_will_fail_and_no_section_says_otherwise()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!, hasMonitor: false, user: "capture");
+        var cut = RenderPanel();
+
+        cut.WaitForAssertion(() => Assert.Equal("will_fail", Level(cut)));
+        Assert.Contains("Will fail", cut.Find("[data-testid=verdict-headline]").TextContent);
+        Assert.Equal(PreflightWarning.AclMonitorDenied, ReasonCodes(cut)[0]);
+        Assert.Contains("ACL SETUSER capture +monitor", cut.FindAll("[data-testid=verdict-reason]")[0].TextContent);
+        Assert.Contains("MONITOR not allowed", cut.Find("[data-testid=acl-status]").TextContent);
+        var provider = cut.Find("[data-testid=monitor-support]").TextContent;
+        Assert.Contains("available on this server, but not for this user", provider);
+        Assert.DoesNotContain("MONITOR: available", provider.Replace("available on this server", ""));
+        Assert.Equal(PreflightVerdictLevel.WillFail, LastVerdict?.Level);
+        Assert.Contains(LastVerdict!.Reasons, r => r.Code == PreflightWarning.AclMonitorDenied);
+    }
+
+    [Fact]
+    public void A_server_without_MONITOR_will_fail_and_Access_does_not_say_allowed()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!) with
+        {
+            MonitorSupported = false,
+            MonitorSupportDetail = "MONITOR is not available on this server: it answered \"ERR MONITOR is disabled\".",
+        };
+        var cut = RenderPanel();
+        cut.WaitForAssertion(() => Assert.Equal("will_fail", Level(cut)));
+        Assert.Contains("ERR MONITOR is disabled", cut.FindAll("[data-testid=verdict-reason]")[0].TextContent);
+        Assert.Contains("does not offer", cut.Find("[data-testid=acl-status]").TextContent);
+    }
+
+    [Fact]
+    public void Ambiguous_findings_are_risky_with_their_reasons()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!, allow: false) with
+        {
+            WarningDetails = [new(PreflightWarning.HealthGateClosed, "Health gate: an automated capture would be skipped now (memory_above_threshold)."),
+                              new("unbounded_monitor_buffer", "client-output-buffer-limit for normal clients is 0 0 0")],
+        };
+        var cut = RenderPanel();
+        cut.WaitForAssertion(() => Assert.Equal("risky", Level(cut)));
+        Assert.Contains("Risky", cut.Find("[data-testid=verdict-headline]").TextContent);
+        Assert.Equal([PreflightWarning.HealthGateClosed, "unbounded_monitor_buffer"], ReasonCodes(cut));
+        Assert.Contains("memory_above_threshold", cut.FindAll("[data-testid=verdict-reason]")[0].TextContent);
+    }
+
+    [Fact]
+    public void An_unreachable_server_will_fail_with_the_error_and_a_retry()
+    {
+        var cut = RenderPanel();
+        Assert.Empty(cut.FindAll("[data-testid=preflight-verdict]")); // nothing to say while it loads
+        Assert.Null(LastVerdict);
+        Assert.Single(_preflight.RunCalls).Answer.SetException(new TargetUnreachableException("127.0.0.1:1: Connection refused"));
+
+        cut.WaitForAssertion(() => Assert.Equal("will_fail", Level(cut)));
+        Assert.Equal([PreflightVerdict.TargetUnreachable], ReasonCodes(cut));
+        Assert.Contains("Connection refused", cut.Find("[data-testid=preflight-error]").TextContent);
+        Assert.Equal(PreflightVerdict.TargetUnreachable, LastVerdict?.Reasons[0].Code);
+
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!) with { WarningDetails = [] };
+        cut.Find("[data-testid=preflight-retry]").Click();
+        cut.WaitForAssertion(() => Assert.Equal("ready", Level(cut)));
+        Assert.Empty(cut.FindAll("[data-testid=preflight-error]"));
+    }
+
+    [Fact]
+    public void The_verdict_follows_the_duration_a_cap_makes_it_risky_and_an_invalid_one_will_fail()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!, durationMs: 10_000) with { WarningDetails = [] };
+        _preflight.Estimate = r => FakePreflightService.EstimateFor(r.DurationMs!.Value, opsPerSec: 5_000);
+        var cut = RenderPanel(durationMs: 10_000, debounce: TimeSpan.FromMilliseconds(20));
+        cut.WaitForAssertion(() => Assert.Equal("ready", Level(cut)));
+
+        // 5,000 ops/s * 80 B: the 50 MB byte cap ends a 10-minute capture after about 2 min.
+        cut.Render(p => p.Add(x => x.DurationMs, 600_000));
+        cut.WaitForAssertion(() => Assert.Equal("risky", Level(cut)));
+        Assert.Equal([PreflightWarning.CapHit], ReasonCodes(cut));
+        Assert.Equal(PreflightVerdictLevel.Risky, LastVerdict?.Level);
+
+        cut.Render(p => p.Add(x => x.DurationMs, 0));
+        cut.WaitForAssertion(() => Assert.Equal("will_fail", Level(cut)));
+        Assert.Equal([PreflightVerdict.InvalidInput], ReasonCodes(cut)); // and not the stale estimate's cap
+        Assert.Equal(PreflightVerdictLevel.WillFail, LastVerdict?.Level);
+
+        cut.Render(p => p.Add(x => x.DurationMs, 20_000));
+        cut.WaitForAssertion(() => Assert.Equal("ready", Level(cut)));
+        Assert.Equal(PreflightVerdictLevel.Ready, LastVerdict?.Level);
+    }
+
+    [Fact]
+    public async Task A_new_connection_clears_the_verdict_until_its_own_report_arrives()
+    {
+        var cut = RenderPanel(connectionId: "c1");
+        await cut.InvokeAsync(() => Assert.Single(_preflight.RunCalls).Answer.SetResult(FakePreflightService.SampleReport("c1", hasMonitor: false)));
+        cut.WaitForAssertion(() => Assert.Equal("will_fail", Level(cut)));
+
+        cut.Render(p => p.Add(x => x.ConnectionId, "c2"));
+        Assert.Empty(cut.FindAll("[data-testid=preflight-verdict]"));
+        cut.WaitForAssertion(() => Assert.Null(LastVerdict));
+
+        await cut.InvokeAsync(() => _preflight.RunCalls.Last().Answer.SetResult(FakePreflightService.SampleReport("c2") with { WarningDetails = [] }));
+        cut.WaitForAssertion(() => Assert.Equal("ready", Level(cut)));
+        lock (_verdicts) Assert.Equal([PreflightVerdictLevel.WillFail, null, PreflightVerdictLevel.Ready], _verdicts.Select(v => v?.Level));
+    }
+
+    [Fact]
+    public void The_verdict_is_reported_once_per_change_not_per_render()
+    {
+        _preflight.Report = r => FakePreflightService.SampleReport(r.ConnectionId!) with { WarningDetails = [] };
+        _preflight.Estimate = r => FakePreflightService.EstimateFor(r.DurationMs!.Value);
+        var cut = RenderPanel(debounce: TimeSpan.FromMilliseconds(20));
+        cut.WaitForAssertion(() => Assert.Equal("ready", Level(cut)));
+        cut.Render(p => p.Add(x => x.DurationMs, 60_000));
+        cut.WaitForAssertion(() => Assert.Contains("~6,000 lines", cut.Find("[data-testid=estimate-projection]").TextContent));
+        lock (_verdicts) Assert.Equal([PreflightVerdictLevel.Ready], _verdicts.Select(v => v?.Level));
     }
 }

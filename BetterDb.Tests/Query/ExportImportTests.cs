@@ -282,11 +282,16 @@ public sealed class ExportImportTests(QueryAppFixture fx)
     }
 
     [Fact]
-    public async Task An_empty_file_and_a_file_of_only_OK_are_empty_completed_sessions()
+    public async Task An_empty_file_or_one_of_only_OK_is_refused_unless_forced_then_an_empty_completed_session()
     {
+        // Issue 12 item 13: a file with nothing to import is a 400 naming the file, unless the user insists.
         foreach (var file in new[] { ""u8.ToArray(), "OK\n"u8.ToArray(), "OK\r\n"u8.ToArray() })
         {
-            var session = await ImportAsync(Http, file);
+            using (var refused = await PostImportAsync(Http, new ByteArrayContent(file)))
+                await AssertProblemAsync(refused, HttpStatusCode.BadRequest, "file");
+            using var forced = await PostImportAsync(Http, new ByteArrayContent(file), query: "?force=true");
+            await BetterDbApi.ExpectAsync(forced, HttpStatusCode.Created);
+            var session = JsonNode.Parse(await forced.Content.ReadAsStringAsync())!.AsObject();
             Assert.Equal(("completed", 0L), ((string?)session["status"], (long)session["lineCount"]!));
             using var txt = await ExportAsync((string)session["id"]!, "txt");
             Assert.Empty(await txt.Content.ReadAsByteArrayAsync());
@@ -294,6 +299,40 @@ public sealed class ExportImportTests(QueryAppFixture fx)
         // A last line without its newline is still a line; "OK" later in the file is an ordinary (malformed) line.
         var last = await ImportAsync(Http, Utf8("OK\nOK\n" + FileLines[0].Raw));
         Assert.Equal((2L, 1L), ((long)last["lineCount"]!, (long)last["malformedCount"]!));
+    }
+
+    [Theory]
+    [InlineData("hello world\n")]
+    [InlineData("random bytes")]
+    public async Task A_file_that_is_not_monitor_output_is_refused_with_what_it_looks_like_unless_forced(string kind)
+    {
+        var file = kind == "random bytes" ? RandomBytes(4096) : Utf8(kind);
+        using (var refused = await PostImportAsync(Http, new ByteArrayContent(file)))
+        {
+            await AssertProblemAsync(refused, HttpStatusCode.BadRequest, "file");
+            Assert.Contains("does not look like redis-cli monitor output", await refused.Content.ReadAsStringAsync());
+        }
+        using var forced = await PostImportAsync(Http, new ByteArrayContent(file), query: "?force=true");
+        await BetterDbApi.ExpectAsync(forced, HttpStatusCode.Created);
+    }
+
+    private static byte[] RandomBytes(int n)
+    {
+        var bytes = new byte[n];
+        new Random(42).NextBytes(bytes);
+        return bytes;
+    }
+
+    [Fact]
+    public async Task An_import_takes_its_time_from_its_lines_and_records_when_it_was_uploaded()
+    {
+        var file = Utf8(string.Join("\n", FileLines.Select(l => l.Raw)) + "\n");
+        var before = DateTime.UtcNow;
+        var session = await ImportAsync(Http, file);
+        var stamps = FileLines.Where(l => l.Ts is not null).Select(l => DateTime.UnixEpoch.AddMilliseconds(l.Ts!.Value)).ToList();
+        Assert.InRange(session["startedAt"]!.GetValue<DateTime>(), stamps.Min().AddMilliseconds(-1), stamps.Min().AddMilliseconds(1));
+        Assert.InRange(session["endedAt"]!.GetValue<DateTime>(), stamps.Max().AddMilliseconds(-1), stamps.Max().AddMilliseconds(1));
+        Assert.InRange(session["importedAt"]!.GetValue<DateTime>(), before.AddSeconds(-1), DateTime.UtcNow.AddSeconds(1));
     }
 
     [Fact]

@@ -115,6 +115,76 @@ public sealed class RedisGlobTests(RedisFixture redis)
         Assert.Equal((true, false, false), answers);
     }
 
+    [Theory]
+    [InlineData("a****b", "ab", true)]
+    [InlineData("a****b", "axyzb", true)]
+    [InlineData("a****b", "axyz", false)]
+    [InlineData("****", "x", true)]
+    [InlineData("*?*?*", "ab", true)]
+    [InlineData("*?*?*", "a", false)]
+    [InlineData("**a**b**", "xxaxxbxx", true)]
+    [InlineData("**a**b**", "xxbxxaxx", false)]
+    [InlineData("*\\\\**", "a\\b", true)] // an escaped backslash between two runs of stars
+    [InlineData("*\\\\**", "ab", false)]
+    [InlineData("a*\\*", "a*", true)] // "\\*" is a literal star: not part of a run
+    [InlineData("a*\\*", "ab", false)]
+    public void Runs_of_stars_are_one_star(string pattern, string text, bool expected)
+    {
+        Assert.Equal(expected, new RedisGlob(pattern).IsMatch(text));
+        // However long the run, the answer is that of a single star.
+        var longRun = pattern.Replace("**", new string('*', 300));
+        Assert.Equal(expected, new RedisGlob(longRun).IsMatch(text));
+    }
+
+    [Fact]
+    public async Task A_pattern_of_many_stars_costs_no_more_than_its_bytes()
+    {
+        // The probe's pattern ("*a" x 2048 on a 144 k-line session took 6.2 s), and the longest a filter accepts (512).
+        var probe = new RedisGlob(string.Concat(Enumerable.Repeat("*a", 2048)));
+        var longest = new RedisGlob(string.Concat(Enumerable.Repeat("*a", 256)));
+        var keys = Enumerable.Range(0, 144_000).Select(i => Encoding.ASCII.GetBytes($"user:{i}:session:abcdefgh")).ToArray();
+        var aaa = Encoding.ASCII.GetBytes(new string('a', 300));
+        var aab = Encoding.ASCII.GetBytes(new string('a', 300) + "b");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var matched = await Task.Run(() =>
+        {
+            var n = 0;
+            foreach (var key in keys)
+                if (probe.IsMatch(key) || longest.IsMatch(key)) n++;
+            // The worst case for star backtracking: every 'a' can start the next part.
+            for (var i = 0; i < 200; i++)
+                if (longest.IsMatch(aaa) && !longest.IsMatch(aab) && !probe.IsMatch(aaa)) n++;
+            return n;
+        }).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(200, matched);
+        // Generous for a loaded CI box; the old matcher took seconds for the key loop alone.
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(3), $"took {started.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("[", "[ at position 1")]
+    [InlineData("user:[", "[ at position 6")]
+    [InlineData("user:[abc", "never closed")]
+    [InlineData("[^", "any one byte")]
+    [InlineData("user:\\", "trailing \\")]
+    [InlineData("a[]b", "empty class")]
+    public void Patterns_redis_reads_unusually_carry_a_warning(string pattern, string expected)
+    {
+        var glob = new RedisGlob(pattern);
+        var warning = Assert.Single(glob.Warnings);
+        Assert.Contains(expected, warning);
+        Assert.Contains("Redis", warning);
+    }
+
+    [Theory]
+    [InlineData("user:*")]
+    [InlineData("user:[0-9]*")]
+    [InlineData("a\\[b")]
+    [InlineData("a\\\\")]
+    [InlineData("[\\]]")]
+    [InlineData("*")]
+    public void Ordinary_patterns_carry_no_warning(string pattern) => Assert.Empty(new RedisGlob(pattern).Warnings);
+
     // Keys created on the real server; patterns asked with KEYS there and of RedisGlob here.
     private static readonly byte[][] Keys =
     [

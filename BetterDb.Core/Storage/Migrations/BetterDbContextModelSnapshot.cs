@@ -65,6 +65,15 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<int>("LineCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("MalformedLines")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MaxTsMicros")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MinTsMicros")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("NodeId")
                         .HasColumnType("TEXT");
 
@@ -153,6 +162,12 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<DateTime?>("EndedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("ImportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("LastLineUnterminated")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("LineCap")
                         .HasColumnType("INTEGER");
 
@@ -190,6 +205,9 @@ namespace BetterDb.Core.Storage.Migrations
 
                     b.Property<string>("TriggerId")
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("TruncatedLines")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 

@@ -129,4 +129,16 @@ public sealed class FilterBarTests : IAsyncLifetime
         var error = control?.QuerySelector(".mud-input-helper-text.mud-input-error");
         return string.IsNullOrWhiteSpace(error?.TextContent) ? null : error.TextContent.Trim();
     }
+
+    [Fact]
+    public void A_glob_redis_reads_unusually_is_explained_under_the_bar()
+    {
+        var cut = Render(LineFilter.Create(keyGlob: "user:["));
+        var warning = cut.Find("[data-testid=filter-warning]").TextContent;
+        Assert.Contains("Key:", warning);
+        Assert.Contains("never closed", warning);
+        Assert.Contains("Redis", warning);
+
+        Assert.Empty(Render(LineFilter.Create(keyGlob: "user:*")).FindAll("[data-testid=filter-warning]"));
+    }
 }
