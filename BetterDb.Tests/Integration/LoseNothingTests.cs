@@ -207,3 +207,55 @@ public sealed class CrashRecountTests(RedisFixture fx)
         }
     }
 }
+
+/// <summary>Issue 10 item 1 on an upgraded data directory: chunks stored before time ranges were recorded get them in the background.</summary>
+[Collection(RestartCollection.Name)]
+public sealed class ChunkFactsBackfillTests(RedisFixture fx)
+{
+    [Fact]
+    public async Task Older_chunks_get_their_time_ranges_and_time_filters_stay_exact_meanwhile_and_after()
+    {
+        var dir = TestApp.NewDataDirectory();
+        try
+        {
+            const long hourA = 1_796_151_600_000_000, hourB = hourA + 3_600_000_000;
+            string Line(long micros, int i) => $"{micros / 1_000_000}.{micros % 1_000_000:D6} [0 127.0.0.1:6000] \"GET\" \"k:{i}\"";
+            var file = Encoding.ASCII.GetBytes(string.Join('\n',
+                Enumerable.Range(0, 5000).Select(i => Line(hourB + i * 1000L, i)).Concat(Enumerable.Range(0, 5000).Select(i => Line(hourA + i * 1000L, i)))) + "\n");
+            string id;
+            await using (var app = new TestApp(fx.Url, dir))
+            {
+                var http = app.CreateClient();
+                app.Sessions.WriterSettings = app.Sessions.WriterSettings with { ChunkMaxLines = 100 };
+                id = (string)(await ImportHelpers.ImportAsync(http, file))["id"]!;
+                // What an earlier version left: chunks without their ranges.
+                var contexts = app.Services.GetRequiredService<IDbContextFactory<BetterDbContext>>();
+                await using var db = await contexts.CreateDbContextAsync();
+                await db.Chunks.ExecuteUpdateAsync(u => u.SetProperty(c => c.MinTsMicros, (long?)null).SetProperty(c => c.MaxTsMicros, (long?)null)
+                    .SetProperty(c => c.MalformedLines, (int?)null));
+                // Unknown ranges are opened, so the answer is exact even before the backfill.
+                var window = $"afterTs={hourA / 1000}&beforeTs={hourA / 1000 + 999}";
+                var before = await http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{id}/analysis?{window}");
+                Assert.Equal(1000, before.GetProperty("lineCount").GetInt64());
+                app.KeepDataDirectory = true;
+            }
+            await using (var app = new TestApp(fx.Url, dir))
+            {
+                var http = app.CreateClient();
+                var contexts = app.Services.GetRequiredService<IDbContextFactory<BetterDbContext>>();
+                await Poll.UntilAsync(async () =>
+                {
+                    await using var db = await contexts.CreateDbContextAsync();
+                    return await db.Chunks.CountAsync(c => c.SessionId == id && c.MinTsMicros == null);
+                }, n => n == 0, "the backfill to record every chunk's range");
+                var window = $"afterTs={hourA / 1000}&beforeTs={hourA / 1000 + 999}";
+                var after = await http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{id}/analysis?{window}");
+                Assert.Equal(1000, after.GetProperty("lineCount").GetInt64());
+            }
+        }
+        finally
+        {
+            TestApp.TryDelete(dir);
+        }
+    }
+}
