@@ -15,7 +15,9 @@ public static class ChunkCodec
 
     public static byte Default => Zstd;
 
-    [ThreadStatic] private static Compressor? _compressor;
+    // Zstd contexts are costly to make (their tables are megabytes) and each capture stores on a thread of its
+    // own: a few are kept for all threads rather than one per thread.
+    private static readonly System.Collections.Concurrent.ConcurrentBag<Compressor> Compressors = [];
     [ThreadStatic] private static Decompressor? _decompressor;
 
     private const int PooledScratchBytes = 4 * 1024 * 1024;
@@ -28,21 +30,9 @@ public static class ChunkCodec
                 return raw.ToArray();
             case Zstd:
             {
-                var c = _compressor ??= new Compressor(level);
-                if (c.Level != level) c.Level = level;
-                // Compress into a pooled buffer and copy out the exact size: one small array per chunk.
-                var bound = Compressor.GetCompressBound(raw.Length);
-                // A chunk holding a huge line gets a scratch buffer of its own: the shared pool would keep it for good.
-                if (bound > PooledScratchBytes)
-                {
-                    var big = GC.AllocateUninitializedArray<byte>(bound);
-                    var compressed = big.AsSpan(0, c.Wrap(raw, big)).ToArray();
-                    Memory.HugeBuffers.Dropped(bound);
-                    return compressed;
-                }
-                var scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(bound);
-                try { return scratch.AsSpan(0, c.Wrap(raw, scratch)).ToArray(); }
-                finally { System.Buffers.ArrayPool<byte>.Shared.Return(scratch); }
+                var c = Compressors.TryTake(out var pooled) ? pooled : new Compressor(level);
+                try { return CompressZstd(raw, c, level); }
+                finally { if (Compressors.Count < Environment.ProcessorCount) Compressors.Add(c); else c.Dispose(); }
             }
             case Brotli:
                 var dest = new byte[System.IO.Compression.BrotliEncoder.GetMaxCompressedLength(raw.Length)];
@@ -52,6 +42,24 @@ public static class ChunkCodec
             default:
                 throw new ArgumentOutOfRangeException(nameof(codec), codec, "Unknown chunk codec.");
         }
+    }
+
+    private static byte[] CompressZstd(ReadOnlySpan<byte> raw, Compressor c, int level)
+    {
+        if (c.Level != level) c.Level = level;
+        // Compress into a pooled buffer and copy out the exact size: one small array per chunk.
+        var bound = Compressor.GetCompressBound(raw.Length);
+        // A chunk holding a huge line gets a scratch buffer of its own: the shared pool would keep it for good.
+        if (bound > PooledScratchBytes)
+        {
+            var big = GC.AllocateUninitializedArray<byte>(bound);
+            var compressed = big.AsSpan(0, c.Wrap(raw, big)).ToArray();
+            Memory.HugeBuffers.Dropped(bound);
+            return compressed;
+        }
+        var scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(bound);
+        try { return scratch.AsSpan(0, c.Wrap(raw, scratch)).ToArray(); }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(scratch); }
     }
 
     /// <summary>Decompresses into <paramref name="destination"/>, which must hold <paramref name="rawLength"/> bytes.</summary>

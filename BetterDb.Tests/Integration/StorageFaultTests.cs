@@ -83,13 +83,14 @@ public sealed class StorageFaultTests(RedisFixture fx) : IAsyncLifetime
                 Assert.Equal(failed, await api.StopAsync(id));
                 await RedisProbe.WaitForNoMonitorAsync(fx.Client);
 
-                // Writes on a full disk: 503 problem details saying so, not 500 HTML pages.
+                // Writes on a full disk: 503 problem details saying so, not 500 HTML pages. (SQLite reports a full disk
+                // as "database or disk is full" or, when the journal cannot grow, as a disk I/O error.)
                 using (var start = await api.PostJsonAsync("/api/monitor/sessions", new { connectionId = "default" }))
-                    await AssertProblemAsync(start, HttpStatusCode.ServiceUnavailable, "full");
+                    await AssertProblemAsync(start, HttpStatusCode.ServiceUnavailable, "Storage is not available");
                 using (var create = await api.PostJsonAsync("/api/connections", new { name = $"c-{_tag}", host = "127.0.0.1", port = 6379 }))
-                    await AssertProblemAsync(create, HttpStatusCode.ServiceUnavailable, "full");
+                    await AssertProblemAsync(create, HttpStatusCode.ServiceUnavailable, "Storage is not available");
                 using (var import = await ImportHelpers.PostImportAsync(http, new ByteArrayContent(Encoding.ASCII.GetBytes("1796155161.000001 [0 1.2.3.4:5] \"GET\" \"a\"\n"))))
-                    await AssertProblemAsync(import, HttpStatusCode.ServiceUnavailable, "full");
+                    await AssertProblemAsync(import, HttpStatusCode.ServiceUnavailable, "Storage is not available");
 
                 // Space comes back: the end is recorded by the retry, and the next capture works.
                 File.Delete(filler);
