@@ -28,6 +28,13 @@ public sealed record CaptureSession
     /// <summary>Lines longer than the line limit, kept cut with their length (additive).</summary>
     public long TruncatedLines { get; init; }
 
+    /// <summary>The connection's name when the session was made (it outlives the connection).</summary>
+    public string? ConnectionName { get; init; }
+    public string? Label { get; init; }
+    public string? Note { get; init; }
+    /// <summary>Kept when retention prunes old sessions.</summary>
+    public bool Keep { get; init; }
+
     /// <summary>When an import was uploaded; its <see cref="StartedAt"/> and <see cref="EndedAt"/> are the file's earliest and latest line.</summary>
     public DateTime? ImportedAt { get; init; }
 
@@ -68,6 +75,10 @@ public sealed record CaptureSession
         TruncatedLines = e.TruncatedLines,
         LastLineUnterminated = e.LastLineUnterminated,
         ImportedAt = e.ImportedAt,
+        ConnectionName = e.ConnectionName,
+        Label = e.Label,
+        Note = e.Note,
+        Keep = e.Keep,
     };
 }
 
@@ -88,4 +99,18 @@ public sealed record StartCaptureRequest
     public string? ScheduleId { get; init; }
 }
 
-public sealed record SessionQuery(string? ConnectionId = null, string? Status = null, int Limit = 50, int Offset = 0);
+/// <summary>Which sessions a list shows, newest first unless <see cref="Sort"/> says otherwise.</summary>
+public sealed record SessionQuery(string? ConnectionId = null, string? Status = null, int Limit = 50, int Offset = 0)
+{
+    public string? Source { get; init; }
+    public string? RequestedBy { get; init; }
+    public string? ScheduleId { get; init; }
+    /// <summary>Substring of the label, note, requester, connection name or id.</summary>
+    public string? Search { get; init; }
+    public SessionSort Sort { get; init; } = SessionSort.Newest;
+}
+
+public enum SessionSort { Newest, Oldest, MostLines, MostBytes, Longest }
+
+/// <summary>What a user may change on a session; null leaves a field as it is ("" clears label and note).</summary>
+public sealed record SessionEdit(string? Label, string? Note, bool? Keep);

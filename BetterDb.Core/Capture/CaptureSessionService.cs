@@ -109,6 +109,7 @@ public sealed class CaptureSessionService
             {
                 Id = sessionId,
                 ConnectionId = connectionId,
+                ConnectionName = profile.Name,
                 Status = SessionStatus.Running,
                 Source = request.Source,
                 RequestedBy = string.IsNullOrWhiteSpace(request.RequestedBy) ? null : request.RequestedBy.Trim(),
@@ -233,9 +234,8 @@ public sealed class CaptureSessionService
         if (_unrecorded.TryGetValue(id, out var unrecorded)) return unrecorded;
         await using var db = await _contexts.CreateDbContextAsync(ct);
         var entity = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct);
-        if (entity is null) return null;
         // It may have finished between the two looks.
-        return CaptureSession.From(entity);
+        return entity is null ? null : CaptureSession.From(entity);
     }
 
     public async Task<IReadOnlyList<CaptureSession>> ListAsync(SessionQuery query, CancellationToken ct = default)
@@ -244,10 +244,51 @@ public sealed class CaptureSessionService
         var q = db.Sessions.AsNoTracking();
         if (!string.IsNullOrEmpty(query.ConnectionId)) q = q.Where(s => s.ConnectionId == query.ConnectionId);
         if (!string.IsNullOrEmpty(query.Status)) q = q.Where(s => s.Status == query.Status);
-        var rows = await q.OrderByDescending(s => s.StartedAt).ThenByDescending(s => s.Id)
-            .Skip(query.Offset).Take(query.Limit).ToListAsync(ct);
-        return rows.Select(r => _runs.TryGetValue(r.Id, out var running) ? running.Snapshot()
-            : _unrecorded.TryGetValue(r.Id, out var unrecorded) ? unrecorded : CaptureSession.From(r)).ToList();
+        if (!string.IsNullOrEmpty(query.Source)) q = q.Where(s => s.Source == query.Source);
+        if (!string.IsNullOrEmpty(query.RequestedBy)) q = q.Where(s => s.RequestedBy == query.RequestedBy);
+        if (!string.IsNullOrEmpty(query.ScheduleId)) q = q.Where(s => s.ScheduleId == query.ScheduleId);
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var term = query.Search.Trim();
+            q = q.Where(s => (s.Label != null && s.Label.Contains(term)) || (s.Note != null && s.Note.Contains(term))
+                             || (s.RequestedBy != null && s.RequestedBy.Contains(term)) || (s.ConnectionName != null && s.ConnectionName.Contains(term))
+                             || s.Id.StartsWith(term));
+        }
+        q = query.Sort switch
+        {
+            SessionSort.Oldest => q.OrderBy(s => s.StartedAt).ThenBy(s => s.Id),
+            SessionSort.MostLines => q.OrderByDescending(s => s.LineCount).ThenByDescending(s => s.StartedAt),
+            SessionSort.MostBytes => q.OrderByDescending(s => s.ByteCount).ThenByDescending(s => s.StartedAt),
+            // SQLite cannot subtract dates in a query: longest by the requested cap, then by start.
+            SessionSort.Longest => q.OrderByDescending(s => s.DurationMs).ThenByDescending(s => s.StartedAt),
+            _ => q.OrderByDescending(s => s.StartedAt).ThenByDescending(s => s.Id),
+        };
+        var rows = await q.Skip(query.Offset).Take(query.Limit).ToListAsync(ct);
+        return rows.Select(Current).ToList();
+    }
+
+    /// <summary>The session as readers should see it: live counters while it runs, an unrecorded end, else storage.</summary>
+    private CaptureSession Current(SessionEntity row) =>
+        _runs.TryGetValue(row.Id, out var running) ? running.Snapshot()
+        : _unrecorded.TryGetValue(row.Id, out var unrecorded) ? unrecorded : CaptureSession.From(row);
+
+    /// <summary>Sets a session's label, note or keep flag; null when there is no such session.</summary>
+    /// <exception cref="InvalidInputException">a label over 100 or a note over 4000 characters</exception>
+    public async Task<CaptureSession?> EditAsync(string id, SessionEdit edit, CancellationToken ct = default)
+    {
+        if (edit.Label is { Length: > 100 }) throw new InvalidInputException("label", "The label is longer than 100 characters.");
+        if (edit.Note is { Length: > 4000 }) throw new InvalidInputException("note", "The note is longer than 4000 characters.");
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        var row = await db.Sessions.FirstOrDefaultAsync(s => s.Id == id, ct);
+        if (row is null) return null;
+        if (edit.Label is not null) row.Label = edit.Label.Trim() is { Length: > 0 } label ? label : null;
+        if (edit.Note is not null) row.Note = edit.Note.Trim() is { Length: > 0 } note ? note : null;
+        if (edit.Keep is { } keep) row.Keep = keep;
+        await db.SaveChangesAsync(ct);
+        if (_runs.TryGetValue(id, out var running)) running.Edit(row);
+        var session = Current(row);
+        SessionChanged?.Invoke(session);
+        return session;
     }
 
     /// <summary>Stops a running capture and waits for it to be finalized. A finished session comes back unchanged.</summary>
@@ -326,10 +367,16 @@ public sealed class CaptureSessionService
 
     private sealed class RunningCapture(CaptureRun run, CaptureSession started)
     {
+        private CaptureSession _started = started;
+
         public CaptureRun Run { get; } = run;
         public Task? Completion { get; set; }
 
-        public CaptureSession Snapshot() => started with
+        /// <summary>A label, note or keep flag set while the capture runs.</summary>
+        public void Edit(SessionEntity row) =>
+            _started = _started with { Label = row.Label, Note = row.Note, Keep = row.Keep };
+
+        public CaptureSession Snapshot() => _started with
         {
             LineCount = Run.Writer.LineCount,
             ByteCount = Run.Writer.ByteCount,

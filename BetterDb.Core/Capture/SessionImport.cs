@@ -32,15 +32,16 @@ public sealed class SessionImport(
     public async Task<CaptureSession> ImportAsync(Stream file, string? connectionId, string? requestedBy,
         IProgress<long>? bytesRead = null, CancellationToken ct = default, bool force = false)
     {
-        if (!string.IsNullOrEmpty(connectionId) && await connections.GetAsync(connectionId, ct) is null)
-            throw new KeyNotFoundException($"No connection '{connectionId}'.");
+        var connection = string.IsNullOrEmpty(connectionId) ? null
+            : await connections.GetAsync(connectionId, ct) ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
         if (requestedBy is { Length: > 200 })
             throw new InvalidInputException("requestedBy", "requestedBy is longer than 200 characters.");
 
         var entity = new SessionEntity
         {
             Id = Guid.CreateVersion7().ToString("N"),
-            ConnectionId = string.IsNullOrEmpty(connectionId) ? null : connectionId,
+            ConnectionId = connection?.Id,
+            ConnectionName = connection?.Name,
             Status = SessionStatus.Running,
             Source = SessionSource.Import,
             RequestedBy = string.IsNullOrWhiteSpace(requestedBy) ? null : requestedBy.Trim(),
@@ -153,13 +154,17 @@ public sealed class SessionImport(
     /// <summary>Sets who asked and which connection an import belongs to, when that is known only after the file (multipart fields after it).</summary>
     public async Task<CaptureSession> AssignAsync(string sessionId, string? connectionId, string? requestedBy, CancellationToken ct = default)
     {
-        if (!string.IsNullOrEmpty(connectionId) && await connections.GetAsync(connectionId, ct) is null)
-            throw new KeyNotFoundException($"No connection '{connectionId}'.");
+        var connection = string.IsNullOrEmpty(connectionId) ? null
+            : await connections.GetAsync(connectionId, ct) ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
         if (requestedBy is { Length: > 200 })
             throw new InvalidInputException("requestedBy", "requestedBy is longer than 200 characters.");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var row = await db.Sessions.FirstAsync(s => s.Id == sessionId, ct);
-        if (!string.IsNullOrEmpty(connectionId)) row.ConnectionId = connectionId;
+        if (connection is not null)
+        {
+            row.ConnectionId = connection.Id;
+            row.ConnectionName = connection.Name;
+        }
         if (!string.IsNullOrWhiteSpace(requestedBy)) row.RequestedBy = requestedBy.Trim();
         await db.SaveChangesAsync(ct);
         var session = CaptureSession.From(row);

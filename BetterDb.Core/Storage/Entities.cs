@@ -45,6 +45,13 @@ public sealed class SessionEntity
     public long OwnLinesDropped { get; set; }
     /// <summary>Lines longer than the line limit, kept cut with their length.</summary>
     public long TruncatedLines { get; set; }
+    /// <summary>The connection's name when the session was made, so sessions of a deleted connection can still be found by it.</summary>
+    public string? ConnectionName { get; set; }
+    /// <summary>A user's short label and longer note for the session.</summary>
+    public string? Label { get; set; }
+    public string? Note { get; set; }
+    /// <summary>Kept when retention prunes old sessions.</summary>
+    public bool Keep { get; set; }
     /// <summary>When an imported file was uploaded (its StartedAt/EndedAt are its first and last timestamps).</summary>
     public DateTime? ImportedAt { get; set; }
     /// <summary>An imported file's last line had no terminator: a txt export gives it back without one.</summary>

@@ -156,6 +156,9 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<string>("ConnectionId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ConnectionName")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("DurationMs")
                         .HasColumnType("INTEGER");
 
@@ -163,6 +166,12 @@ namespace BetterDb.Core.Storage.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("ImportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Keep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Label")
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("LastLineUnterminated")
@@ -176,6 +185,9 @@ namespace BetterDb.Core.Storage.Migrations
 
                     b.Property<long>("MalformedCount")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Note")
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("OwnLinesDropped")
                         .HasColumnType("INTEGER");
