@@ -46,10 +46,18 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageHealth>();
         services.AddHostedService<DatabaseFileWatch>();
         services.AddSingleton<ConnectionService>();
+        services.AddSingleton(AppInstance.ForThisProcess());
+        services.AddSingleton<Events.OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<Events.OutboxDispatcher>());
+        services.AddSingleton<SessionLifecycle>();
         services.AddSingleton<CaptureSessionService>();
+        services.AddSingleton<CaptureOwnership>();
+        services.AddHostedService(sp => sp.GetRequiredService<CaptureOwnership>());
         services.AddSingleton<SessionLines>();
         services.AddSingleton<SessionImport>();
         services.AddSingleton<Analysis.SessionAnalysis>();
+        services.AddSingleton<Analysis.AnalysisJob>();
+        services.AddSingleton<Events.IOutboxHandler, Analysis.AnalyseEndedSessions>();
         services.AddSingleton<Lines.KeySpecCache>();
         services.AddHostedService<CaptureLifetime>();
         services.AddHostedService<ChunkFactsBackfill>();
@@ -75,14 +83,15 @@ public sealed record DataPaths(string Root)
 /// Applies migrations and reconciles sessions a crash left running before anything
 /// else starts; on shutdown, flushes running captures and ends them <c>app_shutdown</c>.
 /// </summary>
-public sealed class CaptureLifetime(IDbContextFactory<BetterDbContext> contexts, CaptureSessionService sessions) : IHostedLifecycleService
+public sealed class CaptureLifetime(IDbContextFactory<BetterDbContext> contexts, CaptureSessionService sessions, CaptureOwnership ownership)
+    : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await db.Database.MigrateAsync(ct);
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
-        await sessions.ReconcileAfterRestartAsync(ct);
+        await ownership.ReclaimAsync(ct);
     }
 
     public Task StartAsync(CancellationToken ct) => Task.CompletedTask;

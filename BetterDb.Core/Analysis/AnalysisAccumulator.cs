@@ -33,6 +33,14 @@ public sealed class AnalysisAccumulator
     public const int MaxCommands = 1024;
     public const string OtherCommands = "(OTHER)";
     private const int TopN = 20;
+
+    /// <summary>A gap counts as a command's time (a busy stretch) up to this many times the capture's median gap...</summary>
+    public const int BusyFactor = 16;
+    /// <summary>...but never less than this (a median of a few µs on a very busy server)...</summary>
+    public const long BusyFloorUs = 50;
+    /// <summary>...and never more: a server whose commands are further apart than this waits for its clients, it is not busy.</summary>
+    public const long BusyCeilingUs = 1000;
+    private static readonly int MaxBusyBucket = GapHistogram.Bucket(BusyCeilingUs);
     private const int MaxRawShown = 300;
     private const int KeysOnStack = 16;
     private const int ArgsOnStack = 32;
@@ -49,6 +57,11 @@ public sealed class AnalysisAccumulator
     private readonly Dictionary<int, long> _otherDbs = [];
     private readonly Dictionary<long, long> _timeline = [];
     private readonly List<SlowCall> _slowest = [];
+    // Every gap between two well-formed lines of the capture, selected or not: how busy the server was.
+    private readonly GapHistogram _allGaps = new();
+    // The slowest calls of each histogram bucket up to the busy ceiling: once the threshold is known (a bucket),
+    // the slowest busy calls are exactly those of the buckets at or below it.
+    private readonly List<SlowCall>?[] _busySlowest = new List<SlowCall>?[MaxBusyBucket + 1];
     private readonly List<LargeArgument> _largest = [];
 
     // Keys of the current chunk waiting to be counted in one batch (ranges into the chunk), with their prefixes.
@@ -127,11 +140,13 @@ public sealed class AnalysisAccumulator
             var ts = view.TimestampMicros;
             if (prevStart >= 0)
             {
+                _allGaps.Add(ts - prevTs);
                 if (prevCounts) RecordGap(prevCommand, prevTs, ts - prevTs, chunk.Slice(prevStart, prevLength));
             }
             else if (_hasPending)
             {
                 _hasPending = false;
+                _allGaps.Add(ts - _pendingTs);
                 if (_pendingCounts) RecordGap(_pendingCommand, _pendingTs, ts - _pendingTs, _pendingRaw.AsSpan(0, _pendingLength));
             }
 
@@ -147,6 +162,7 @@ public sealed class AnalysisAccumulator
         if (prevStart < 0) return; // no well-formed line: a pending one keeps waiting
         if (!sequential)
         {
+            if (nextTsMicros != 0) _allGaps.Add(nextTsMicros - prevTs);
             if (prevCounts && nextTsMicros != 0) RecordGap(prevCommand, prevTs, nextTsMicros - prevTs, chunk.Slice(prevStart, prevLength));
             return;
         }
@@ -209,14 +225,25 @@ public sealed class AnalysisAccumulator
     {
         if (gap < 0) gap = 0; // a clock step back
         _gaps[command].Add(gap);
+        SlowCall? call = null;
         // A tie with the last entry may still belong before it (same millisecond): only a sure loser is skipped,
         // so every worker keeps its exact top N and the merged list equals a single pass.
-        if (_slowest.Count == TopN && (gap < _slowest[^1].GapUs || (gap == _slowest[^1].GapUs && ts / 1000 > _slowest[^1].Ts))) return;
+        if (!SurelySlowerNotNeeded(_slowest, gap, ts)) InsertSorted(_slowest, call = MakeCall(command, ts, gap, raw), SlowestFirst);
+        var bucket = GapHistogram.Bucket(gap);
+        if (bucket > MaxBusyBucket) return;
+        var list = _busySlowest[bucket] ??= [];
+        if (!SurelySlowerNotNeeded(list, gap, ts)) InsertSorted(list, call ?? MakeCall(command, ts, gap, raw), SlowestFirst);
+    }
+
+    private static bool SurelySlowerNotNeeded(List<SlowCall> list, long gap, long ts) =>
+        list.Count == TopN && (gap < list[^1].GapUs || (gap == list[^1].GapUs && ts / 1000 > list[^1].Ts));
+
+    private SlowCall MakeCall(int command, long ts, long gap, ReadOnlySpan<byte> raw)
+    {
         if (raw.EndsWith("\r"u8)) raw = raw[..^1]; // a CRLF file's line, as the API shows it
         MonitorLineParser.TryParse(raw, out var view);
-        var call = new SlowCall(ts / 1000, Encoding.ASCII.GetString(view.TimestampText), Encoding.UTF8.GetString(_commands.ItemAt(command)),
+        return new SlowCall(ts / 1000, Encoding.ASCII.GetString(view.TimestampText), Encoding.UTF8.GetString(_commands.ItemAt(command)),
             Encoding.UTF8.GetString(view.Addr), gap, Shorten(raw));
-        InsertSorted(_slowest, call, SlowestFirst);
     }
 
     private static int SlowestFirst(SlowCall a, SlowCall b)
@@ -355,6 +382,49 @@ public sealed class AnalysisAccumulator
     }
 
     /// <summary>
+    /// The inferred time inside busy stretches only. MONITOR shows when each command started, so a command's time is read
+    /// as the gap to the next line; that is the command's own cost only while the server is busy (the next command was
+    /// already waiting). A gap counts as busy when it is at most <see cref="BusyFactor"/> times the capture's median gap,
+    /// kept between <see cref="BusyFloorUs"/> and <see cref="BusyCeilingUs"/> (rounded up to the histogram's bucket edge);
+    /// longer gaps are idle time, whoever sent the command before them.
+    /// </summary>
+    private BusyTime BuildBusy(List<(int Index, string Name)> commands)
+    {
+        var median = _allGaps.Count == 0 ? 0 : _allGaps.Percentile(0.5);
+        var wanted = Math.Clamp(median * BusyFactor, BusyFloorUs, BusyCeilingUs);
+        var bucket = GapHistogram.Bucket(wanted);
+        var threshold = GapHistogram.UpperEdge(bucket);
+        var timings = new List<CommandTiming>();
+        long busyGaps = 0, idleGaps = 0, idleUs = 0;
+        foreach (var (index, name) in commands)
+        {
+            if (index >= _gaps.Count || _gaps[index].Count == 0) continue;
+            var all = _gaps[index];
+            var h = all.Below(bucket);
+            idleGaps += all.Count - h.Count;
+            idleUs += all.TotalMicros - h.TotalMicros;
+            if (h.Count == 0) continue;
+            busyGaps += h.Count;
+            timings.Add(new CommandTiming(name, h.Count, h.Percentile(0.5), h.Percentile(0.75), h.Percentile(0.9), h.Percentile(0.99), h.MaxMicros, h.TotalMicros));
+        }
+        var slowest = new List<SlowCall>();
+        for (var b = Math.Min(bucket, MaxBusyBucket); b >= 0 && slowest.Count < TopN; b--)
+            if (_busySlowest[b] is { } calls)
+                foreach (var call in calls) InsertSorted(slowest, call, SlowestFirst);
+        return new BusyTime
+        {
+            MedianGapUs = median,
+            ThresholdUs = threshold,
+            BusyGaps = busyGaps,
+            IdleGaps = idleGaps,
+            IdleUs = idleUs,
+            PerCommand = timings,
+            Heaviest = timings.OrderByDescending(t => t.TotalUs).ThenBy(t => t.Cmd, StringComparer.Ordinal).Take(10).ToList(),
+            Slowest = slowest,
+        };
+    }
+
+    /// <summary>
     /// Adds everything <paramref name="other"/> counted (a worker's share of the chunks). Both must have been fed
     /// with <see cref="AddChunk(ReadOnlySpan{byte}, LineFilter?, long)"/>, so no line waits for a gap.
     /// </summary>
@@ -387,6 +457,13 @@ public sealed class AnalysisAccumulator
         foreach (var (db, n) in other._otherDbs) CollectionsMarshal.GetValueRefOrAddDefault(_otherDbs, db, out _) += n;
         foreach (var (second, n) in other._timeline) CollectionsMarshal.GetValueRefOrAddDefault(_timeline, second, out _) += n;
         foreach (var call in other._slowest) InsertSorted(_slowest, call, SlowestFirst);
+        _allGaps.Merge(other._allGaps);
+        for (var b = 0; b < _busySlowest.Length; b++)
+        {
+            if (other._busySlowest[b] is not { } theirs) continue;
+            var mine = _busySlowest[b] ??= [];
+            foreach (var call in theirs) InsertSorted(mine, call, SlowestFirst);
+        }
         foreach (var arg in other._largest) InsertSorted(_largest, arg, LargestFirst);
     }
 
@@ -431,6 +508,7 @@ public sealed class AnalysisAccumulator
                 PerCommand = timings,
                 Heaviest = timings.OrderByDescending(t => t.TotalUs).Take(10).ToList(),
                 Slowest = _slowest.ToList(),
+                Busy = BuildBusy(commands.Select(c => (c.Index, c.Name)).ToList()),
             },
             LargestArguments = _largest.ToList(),
             PrefixDelimiter = ((char)_delimiter).ToString(),

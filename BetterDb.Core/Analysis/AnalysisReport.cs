@@ -45,6 +45,29 @@ public sealed record InferredTime
     /// <summary>Commands by total inferred time, heaviest first.</summary>
     public IReadOnlyList<CommandTiming> Heaviest { get; init; } = [];
     public IReadOnlyList<SlowCall> Slowest { get; init; } = [];
+
+    /// <summary>
+    /// The same figures counted inside busy stretches only (additive): gaps over <see cref="BusyTime.ThresholdUs"/> are idle time,
+    /// not a command's cost. Null in an analysis stored before it existed.
+    /// </summary>
+    public BusyTime? Busy { get; init; }
+}
+
+/// <summary>Inferred time inside busy stretches: gaps up to <see cref="ThresholdUs"/> (derived from the capture's median gap).</summary>
+public sealed record BusyTime
+{
+    /// <summary>The median gap between two lines of the capture (all lines, whatever the filter).</summary>
+    public long MedianGapUs { get; init; }
+    /// <summary>A gap up to this is a command's time; a longer one is idle: 16 x the median gap, within 50 µs .. 1 ms, rounded up to the histogram's bucket edge.</summary>
+    public long ThresholdUs { get; init; }
+    /// <summary>Gaps of the selected lines counted as busy.</summary>
+    public long BusyGaps { get; init; }
+    /// <summary>Gaps of the selected lines left out as idle, and their total.</summary>
+    public long IdleGaps { get; init; }
+    public long IdleUs { get; init; }
+    public IReadOnlyList<CommandTiming> PerCommand { get; init; } = [];
+    public IReadOnlyList<CommandTiming> Heaviest { get; init; } = [];
+    public IReadOnlyList<SlowCall> Slowest { get; init; } = [];
 }
 
 public sealed record CommandTiming(string Cmd, long Count, long MedianUs, long P75Us, long P90Us, long P99Us, long MaxUs, long TotalUs);

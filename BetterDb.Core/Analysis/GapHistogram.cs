@@ -10,6 +10,8 @@ internal sealed class GapHistogram
 {
     private const int SubBuckets = 16;
     private readonly long[] _buckets = new long[64 * SubBuckets];
+    // The sum of the gaps in each bucket, so a histogram cut at a bucket (busy gaps only) keeps an exact total.
+    private readonly long[] _sums = new long[64 * SubBuckets];
 
     public long Count { get; private set; }
     public long TotalMicros { get; private set; }
@@ -18,7 +20,9 @@ internal sealed class GapHistogram
     public void Add(long micros)
     {
         if (micros < 0) micros = 0;
-        _buckets[Bucket(micros)]++;
+        var bucket = Bucket(micros);
+        _buckets[bucket]++;
+        _sums[bucket] += micros;
         Count++;
         TotalMicros += micros;
         if (micros > MaxMicros) MaxMicros = micros;
@@ -26,7 +30,11 @@ internal sealed class GapHistogram
 
     public void Merge(GapHistogram other)
     {
-        for (var i = 0; i < _buckets.Length; i++) _buckets[i] += other._buckets[i];
+        for (var i = 0; i < _buckets.Length; i++)
+        {
+            _buckets[i] += other._buckets[i];
+            _sums[i] += other._sums[i];
+        }
         Count += other.Count;
         TotalMicros += other.TotalMicros;
         MaxMicros = Math.Max(MaxMicros, other.MaxMicros);
@@ -47,7 +55,25 @@ internal sealed class GapHistogram
         return MaxMicros;
     }
 
-    private static int Bucket(long v)
+    /// <summary>The gaps in buckets up to <paramref name="maxBucket"/> only (the busy ones); its maximum is the highest such bucket's edge, capped by the real maximum.</summary>
+    public GapHistogram Below(int maxBucket)
+    {
+        var cut = new GapHistogram();
+        var last = Math.Min(maxBucket, _buckets.Length - 1);
+        for (var i = 0; i <= last; i++)
+        {
+            if (_buckets[i] == 0) continue;
+            cut._buckets[i] = _buckets[i];
+            cut._sums[i] = _sums[i];
+            cut.Count += _buckets[i];
+            cut.TotalMicros += _sums[i];
+            cut.MaxMicros = Math.Min(UpperEdge(i), MaxMicros);
+        }
+        return cut;
+    }
+
+    /// <summary>The bucket a gap of <paramref name="v"/> µs falls in.</summary>
+    internal static int Bucket(long v)
     {
         if (v < SubBuckets) return (int)v;
         var exp = 63 - BitOperations.LeadingZeroCount((ulong)v); // >= 4
@@ -55,7 +81,8 @@ internal sealed class GapHistogram
         return (exp - 3) * SubBuckets + sub;
     }
 
-    private static long UpperEdge(int bucket)
+    /// <summary>The largest gap a bucket holds.</summary>
+    internal static long UpperEdge(int bucket)
     {
         if (bucket < SubBuckets) return bucket;
         var exp = bucket / SubBuckets + 3;

@@ -54,13 +54,6 @@ public sealed class SessionAnalysis(
         return report;
     }
 
-    /// <summary>Stores the analysis in the background; a failure is logged and the next read computes it.</summary>
-    public void StoreInBackground(string sessionId) => _ = Task.Run(async () =>
-    {
-        try { await ComputeAndStoreAsync(sessionId); }
-        catch (Exception ex) { log.LogWarning(ex, "Could not store the analysis of session {SessionId}", sessionId); }
-    });
-
     /// <summary>The key table for a session: its connection's server's, or the built-in one.</summary>
     public async Task<KeySpecTable> KeySpecsForAsync(string sessionId, CancellationToken ct = default)
     {
@@ -126,7 +119,8 @@ public sealed class SessionAnalysis(
             var waiting = new Dictionary<string, List<ChunkEntity>>(StringComparer.Ordinal);
             await foreach (var chunk in chunks.ReadAsync(sessionId, 0, failed.Token))
             {
-                if (!waiting.TryGetValue(chunk.NodeId ?? "", out var list)) waiting[chunk.NodeId ?? ""] = list = [];
+                if (filter.Node is { } node && chunk.NodeId != node) continue;
+                if (!waiting.TryGetValue(chunk.NodeId, out var list)) waiting[chunk.NodeId] = list = [];
                 if (chunk.FirstTsMicros != 0)
                 {
                     foreach (var before in list) await queue.WriteAsync((before, chunk.FirstTsMicros), failed.Token);
@@ -169,10 +163,15 @@ public sealed class SessionAnalysis(
 
     private const int PooledChunkBytes = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// The key-prefix delimiter: ':' when not given (null); otherwise exactly one printable ASCII character. An empty value is
+    /// refused rather than read as ':' silently.
+    /// </summary>
     public static char ParseDelimiter(string? value) => value switch
     {
-        null or "" => ':',
-        { Length: 1 } when value[0] < 128 => value[0],
-        _ => throw new InvalidInputException("prefixDelimiter", "prefixDelimiter must be a single ASCII character."),
+        null => ':',
+        "" => throw new InvalidInputException("prefixDelimiter", "The prefix delimiter is empty: give one character (':' is the usual one)."),
+        { Length: 1 } when value[0] is >= ' ' and < (char)127 => value[0],
+        _ => throw new InvalidInputException("prefixDelimiter", "The prefix delimiter must be a single printable ASCII character, such as : or / or ."),
     };
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using BetterDb.Core.Analysis;
 using BetterDb.Core.Configuration;
 using BetterDb.Core.Connections;
 using BetterDb.Core.Preflight;
@@ -24,7 +23,8 @@ public sealed class CaptureSessionService
     private readonly IDbContextFactory<BetterDbContext> _contexts;
     private readonly ConnectionService _connections;
     private readonly IChunkStore _chunks;
-    private readonly SessionAnalysis _analysis;
+    private readonly SessionLifecycle _lifecycle;
+    private readonly AppInstance _instance;
     private readonly BetterDbOptions _options;
     private readonly HealthGateOptions _healthGate;
     private readonly StorageHealth _storage;
@@ -40,9 +40,11 @@ public sealed class CaptureSessionService
     private bool _shuttingDown;
 
     public CaptureSessionService(IDbContextFactory<BetterDbContext> contexts, ConnectionService connections, IChunkStore chunks,
-        SessionAnalysis analysis, IOptions<BetterDbOptions> options, IOptions<HealthGateOptions> healthGate, StorageHealth storage,
-        ILogger<CaptureSessionService> log)
+        SessionLifecycle lifecycle, AppInstance instance, IOptions<BetterDbOptions> options, IOptions<HealthGateOptions> healthGate,
+        StorageHealth storage, ILogger<CaptureSessionService> log)
     {
+        _lifecycle = lifecycle;
+        _instance = instance;
         _storage = storage;
         // Storage gone: running captures cannot keep their lines, so they end now, saying why.
         storage.Failed += failure =>
@@ -50,7 +52,6 @@ public sealed class CaptureSessionService
             foreach (var r in _runs.Values) r.Run.RequestStop(CaptureEnd.StorageError(failure));
         };
         _healthGate = healthGate.Value;
-        _analysis = analysis;
         _contexts = contexts;
         _connections = connections;
         _chunks = chunks;
@@ -105,25 +106,34 @@ public sealed class CaptureSessionService
 
         try
         {
+            var now = DateTime.UtcNow;
             var entity = new SessionEntity
             {
                 Id = sessionId,
                 ConnectionId = connectionId,
                 ConnectionName = profile.Name,
+                RunningKey = SessionLifecycle.RunningKey(connectionId, request.TargetNodeId),
+                OwnerInstance = _instance.Id,
+                HeartbeatAt = now,
                 Status = SessionStatus.Running,
                 Source = request.Source,
                 RequestedBy = string.IsNullOrWhiteSpace(request.RequestedBy) ? null : request.RequestedBy.Trim(),
                 TriggerId = request.TriggerId,
                 ScheduleId = request.ScheduleId,
-                StartedAt = DateTime.UtcNow,
+                StartedAt = now,
                 DurationMs = duration,
                 ByteCap = byteCap,
                 LineCap = lineCap,
             };
-            await using (var db = await _contexts.CreateDbContextAsync(ct))
+            try
             {
-                db.Sessions.Add(entity);
-                await db.SaveChangesAsync(ct);
+                await _lifecycle.CreateAsync(entity, ct);
+            }
+            catch (ConflictException ex) when (ex.RelatedId is { } other && _unrecorded.ContainsKey(other))
+            {
+                // The database still holds the connection for a capture that ended while storage refused to record it.
+                throw new StorageUnavailableException(
+                    $"the capture before ({other}) ended, but storage refused to record that, so this connection cannot start another yet ({ex.Message})");
             }
 
             var tail = new LiveTail();
@@ -173,26 +183,15 @@ public sealed class CaptureSessionService
         _log.LogInformation("Capture {SessionId} ended {Status} ({Reason}), {Lines} lines",
             final.Id, final.Status, final.TerminationReason, final.LineCount);
         SessionChanged?.Invoke(final);
-        if (recorded) _analysis.StoreInBackground(final.Id);
-        else _ = RecordEndLaterAsync(final);
+        if (!recorded) _ = RecordEndLaterAsync(final);
     }
 
-    /// <summary>Writes how a session ended; false (logged) when storage refuses.</summary>
+    /// <summary>Writes how a session ended (with its event); false (logged) when storage refuses.</summary>
     private async Task<bool> TryRecordEndAsync(CaptureSession final)
     {
         try
         {
-            await using var db = await _contexts.CreateDbContextAsync();
-            var entity = await db.Sessions.FirstAsync(s => s.Id == final.Id);
-            entity.Status = final.Status;
-            entity.TerminationReason = final.TerminationReason;
-            entity.EndedAt = final.EndedAt;
-            entity.LineCount = final.LineCount;
-            entity.ByteCount = final.ByteCount;
-            entity.MalformedCount = final.MalformedCount;
-            entity.OwnLinesDropped = final.OwnLinesDropped;
-            entity.TruncatedLines = final.TruncatedLines;
-            await db.SaveChangesAsync();
+            await _lifecycle.EndAsync(final);
             return true;
         }
         catch (Exception ex)
@@ -218,7 +217,6 @@ public sealed class CaptureSessionService
             {
                 _unrecorded.TryRemove(final.Id, out _);
                 _log.LogInformation("Recorded the end of capture {SessionId} ({Status}) after storage came back", final.Id, final.Status);
-                _analysis.StoreInBackground(final.Id);
                 return;
             }
             pause = TimeSpan.FromSeconds(Math.Min(30, pause.TotalSeconds * 2));
@@ -339,31 +337,8 @@ public sealed class CaptureSessionService
         await _stopping.CancelAsync();
     }
 
-    /// <summary>
-    /// Sessions still marked running from a previous process (it crashed) become
-    /// <c>interrupted/process_restart</c>, with the counts of what was stored.
-    /// </summary>
-    public async Task<int> ReconcileAfterRestartAsync(CancellationToken ct = default)
-    {
-        await using var db = await _contexts.CreateDbContextAsync(ct);
-        var stale = await db.Sessions.Where(s => s.Status == SessionStatus.Running).ToListAsync(ct);
-        foreach (var s in stale)
-        {
-            if (_runs.ContainsKey(s.Id)) continue;
-            // What the crash left is what the chunks say: their lines, bytes and malformed lines.
-            await ChunkFacts.FillMissingAsync(_contexts, s.Id, ct);
-            var chunks = db.Chunks.Where(c => c.SessionId == s.Id);
-            s.Status = CaptureEnd.ProcessRestart.Status;
-            s.TerminationReason = CaptureEnd.ProcessRestart.Reason;
-            s.EndedAt = DateTime.UtcNow;
-            // Plain sums: a GroupBy(constant)+FirstOrDefault made EF warn on every restart after a crash.
-            s.LineCount = await chunks.SumAsync(c => (long)c.LineCount, ct);
-            s.ByteCount = await chunks.SumAsync(c => (long)c.ByteCount, ct);
-            s.MalformedCount = await chunks.SumAsync(c => (long)(c.MalformedLines ?? 0), ct);
-        }
-        await db.SaveChangesAsync(ct);
-        return stale.Count;
-    }
+    /// <summary>Whether this process runs the capture of session <paramref name="id"/>.</summary>
+    public bool IsRunningHere(string id) => _runs.ContainsKey(id);
 
     private sealed class RunningCapture(CaptureRun run, CaptureSession started)
     {

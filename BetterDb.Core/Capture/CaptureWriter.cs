@@ -423,7 +423,7 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
                     {
                         SessionId = _sessionId,
                         ChunkIndex = chunk.Index,
-                        NodeId = _nodeId,
+                        NodeId = _nodeId ?? "",
                         FirstLine = chunk.FirstLine,
                         LineCount = chunk.Lines,
                         ByteCount = chunk.Length,

@@ -21,7 +21,7 @@ public sealed class SessionImport(
     ConnectionService connections,
     IChunkStore chunks,
     CaptureSessionService sessions,
-    Analysis.SessionAnalysis analysis,
+    SessionLifecycle lifecycle,
     ILogger<SessionImport> log)
 {
     /// <summary>How much of a file is looked at to decide whether it is MONITOR output at all.</summary>
@@ -55,12 +55,7 @@ public sealed class SessionImport(
             await reader.CompleteAsync();
             throw new InvalidInputException("file", refusal);
         }
-        await using (var db = await contexts.CreateDbContextAsync(ct))
-        {
-            db.Sessions.Add(entity);
-            await db.SaveChangesAsync(ct);
-        }
-        sessions.Notify(CaptureSession.From(entity));
+        sessions.Notify(await lifecycle.CreateAsync(entity, ct));
 
         var writer = new CaptureWriter(entity.Id, null, long.MaxValue, long.MaxValue, chunks, tail: null, sessions.WriterSettings);
         CaptureEnd end;
@@ -81,30 +76,23 @@ public sealed class SessionImport(
         await writer.CompleteAsync();
         if (writer.StoreError is { } storeError) end = CaptureEnd.StorageError(storeError.GetBaseException().Message);
 
-        await using (var db = await contexts.CreateDbContextAsync(CancellationToken.None))
-        {
-            var row = await db.Sessions.FirstAsync(s => s.Id == entity.Id, CancellationToken.None);
-            row.Status = end.Status;
-            row.TerminationReason = end.Reason;
-            row.EndedAt = DateTime.UtcNow;
-            row.LineCount = writer.StoredLines;
-            row.ByteCount = writer.StoredBytes;
-            row.MalformedCount = writer.MalformedCount;
-            row.TruncatedLines = writer.TruncatedCount;
-            row.LastLineUnterminated = unterminated;
-            // A capture's time is its lines' (earliest and latest); when it was uploaded is ImportedAt.
-            if (writer.TimeRange is var (min, max))
-            {
-                row.StartedAt = DateTime.UnixEpoch.AddTicks(min * 10);
-                row.EndedAt = DateTime.UnixEpoch.AddTicks(max * 10);
-            }
-            await db.SaveChangesAsync(CancellationToken.None);
-            entity = row;
-        }
         await writer.DisposeAsync();
-        var final = CaptureSession.From(entity);
+        // A capture's time is its lines' (earliest and latest); when it was uploaded is ImportedAt.
+        var range = writer.TimeRange;
+        var final = CaptureSession.From(entity) with
+        {
+            Status = end.Status,
+            TerminationReason = end.Reason,
+            StartedAt = range is var (min, _) ? DateTime.UnixEpoch.AddTicks(min * 10) : entity.StartedAt,
+            EndedAt = range is var (_, max) ? DateTime.UnixEpoch.AddTicks(max * 10) : DateTime.UtcNow,
+            LineCount = writer.StoredLines,
+            ByteCount = writer.StoredBytes,
+            MalformedCount = writer.MalformedCount,
+            TruncatedLines = writer.TruncatedCount,
+            LastLineUnterminated = unterminated,
+        };
+        final = await lifecycle.EndAsync(final, CancellationToken.None) ?? final;
         sessions.Notify(final);
-        analysis.StoreInBackground(final.Id);
         return final;
     }
 

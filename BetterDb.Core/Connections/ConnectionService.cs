@@ -18,7 +18,24 @@ public sealed record ConnectionInput(string? Name, string? Host, int? Port, stri
     public override string ToString() => $"ConnectionInput {{ Name = {Name}, Host = {Host}, Port = {Port} }}"; // never the secrets
 }
 
-public sealed record ConnectionTestResult(bool Ok, double? LatencyMs, string? ServerVersion, string? ServerName, string? Mode, string? Error);
+/// <summary>
+/// A connection test. <see cref="Ok"/> means connected and answering; whether the user may also run MONITOR is
+/// <see cref="MonitorAllowed"/> (null when it could not be verified), with the one command that grants it.
+/// </summary>
+public sealed record ConnectionTestResult(bool Ok, double? LatencyMs, string? ServerVersion, string? ServerName, string? Mode, string? Error)
+{
+    /// <summary>Whether this user may run MONITOR (from ACL GETUSER; true on a server without ACL); null when it could not be read.</summary>
+    public bool? MonitorAllowed { get; init; }
+    /// <summary>The user the connection is authenticated as (ACL WHOAMI); null on a server without ACL.</summary>
+    public string? User { get; init; }
+    /// <summary>Why MONITOR is denied or could not be verified, in a sentence.</summary>
+    public string? MonitorDetail { get; init; }
+    /// <summary>The command that grants MONITOR, whenever it is not known to be allowed.</summary>
+    public string? SetUserSnippet { get; init; }
+}
+
+/// <summary>One bad value of a connection form, naming its field as the JSON body spells it.</summary>
+public sealed record ConnectionFieldError(string Field, string Message);
 
 public sealed record ClusterNode(string Id, string Address, string Role, bool Healthy);
 
@@ -72,7 +89,7 @@ public sealed class ConnectionService
 
     public async Task<ConnectionProfile> CreateAsync(ConnectionInput input, CancellationToken ct = default)
     {
-        Validate(input);
+        await ValidateAsync(input, null, ct);
         var now = DateTime.UtcNow;
         var row = new ConnectionEntity
         {
@@ -95,7 +112,7 @@ public sealed class ConnectionService
     {
         if (id == ConnectionProfile.DefaultId)
             throw new ConflictException("The default connection comes from configuration (BetterDb:DefaultConnection); change it there.");
-        Validate(input);
+        await ValidateAsync(input, id, ct);
         await using var db = await _contexts.CreateDbContextAsync(ct);
         var row = await db.Connections.FirstOrDefaultAsync(c => c.Id == id, ct);
         if (row is null) return null;
@@ -116,7 +133,66 @@ public sealed class ConnectionService
         return deleted;
     }
 
-    /// <summary>Connects as the app would and reports the server, or the server's own error text.</summary>
+    /// <summary>
+    /// Every bad value of <paramref name="input"/> at once (a form shows them all), including a name another connection
+    /// already has (case-insensitive). <paramref name="existingId"/> is the connection being edited, null for a new one.
+    /// </summary>
+    public async Task<IReadOnlyList<ConnectionFieldError>> CheckAsync(ConnectionInput input, string? existingId = null, CancellationToken ct = default)
+    {
+        var errors = Problems(input).ToList();
+        if (!string.IsNullOrWhiteSpace(input.Name) && errors.All(e => e.Field != "name")
+            && await NameTakenAsync(input.Name.Trim(), existingId, ct) is { } taken)
+            errors.Insert(0, new ConnectionFieldError("name", $"A connection named '{taken}' already exists; names must differ (ignoring case)."));
+        // The TLS fields are checked once the rest is right: their check reads the stored key of an existing connection.
+        if (errors.Count == 0)
+        {
+            try
+            {
+                string? storedKey = null;
+                if (existingId is not null && existingId != ConnectionProfile.DefaultId && input.ClientKey is null)
+                    storedKey = (await GetAsync(existingId, ct))?.ClientKey;
+                ResolveTls(input, storedKey);
+            }
+            catch (InvalidInputException ex)
+            {
+                errors.Add(new ConnectionFieldError(ex.Field, ex.Message));
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>
+    /// Tests a connection before it is saved (the values of a form): the same checks as a save first (a bad value throws
+    /// <see cref="InvalidInputException"/>), then <see cref="TestAsync(ConnectionProfile, CancellationToken)"/>.
+    /// Editing (<paramref name="existingId"/>), an empty password or client key means the stored one, as a save does.
+    /// </summary>
+    public async Task<ConnectionTestResult> TestAsync(ConnectionInput input, string? existingId = null, CancellationToken ct = default)
+    {
+        Validate(input);
+        var stored = existingId is null ? null : await GetAsync(existingId, ct) ?? throw new KeyNotFoundException($"No connection '{existingId}'.");
+        var tls = ResolveTls(input, stored?.ClientKey);
+        var profile = new ConnectionProfile
+        {
+            Id = existingId ?? "test",
+            Name = input.Name!.Trim(),
+            Host = input.Host!.Trim(),
+            Port = input.Port!.Value,
+            Username = string.IsNullOrWhiteSpace(input.Username) ? null : input.Username.Trim(),
+            Password = input.Password is null ? stored?.Password : input.Password.Length == 0 ? null : input.Password,
+            Tls = input.Tls ?? false,
+            CaCertificate = tls.CaCertificate,
+            TlsInsecure = input.TlsInsecure ?? false,
+            ClientCertificate = tls.ClientCertificate,
+            ClientKey = tls.ClientKey,
+            Db = input.Db ?? 0,
+        };
+        return await TestAsync(profile, ct);
+    }
+
+    /// <summary>
+    /// Connects as the app would and reports the server, or the server's own error text; and whether this user may run
+    /// MONITOR (a user that may connect but not MONITOR is connected, and told so with the command that grants it).
+    /// </summary>
     public static async Task<ConnectionTestResult> TestAsync(ConnectionProfile profile, CancellationToken ct = default)
     {
         try
@@ -130,7 +206,14 @@ public sealed class ConnectionService
             var isValkey = fields.TryGetValue("server_name", out var serverName) && serverName.Equals("valkey", StringComparison.OrdinalIgnoreCase);
             var version = isValkey && fields.TryGetValue("valkey_version", out var vv) ? vv : fields.GetValueOrDefault("redis_version");
             var mode = fields.GetValueOrDefault("redis_mode") == "cluster" ? "cluster" : "standalone";
-            return new ConnectionTestResult(true, Math.Round(latency, 3), version, isValkey ? "valkey" : "redis", mode, null);
+            var acl = await ReadMonitorPermissionAsync(client, profile, ct);
+            return new ConnectionTestResult(true, Math.Round(latency, 3), version, isValkey ? "valkey" : "redis", mode, null)
+            {
+                MonitorAllowed = acl.HasMonitor,
+                User = acl.User,
+                MonitorDetail = acl.HasMonitor == true ? null : acl.Note,
+                SetUserSnippet = acl.HasMonitor == true ? null : acl.SetUserSnippet,
+            };
         }
         catch (TargetUnreachableException ex)
         {
@@ -158,24 +241,65 @@ public sealed class ConnectionService
         }
     }
 
+    /// <summary>
+    /// What ACL says about MONITOR for the connected user. Reading it needs <c>ACL GETUSER</c>, which a restricted user
+    /// may not run: then it is unknown (null), never a guess. The rules are evaluated by the pre-flight's
+    /// <see cref="BetterDb.Core.Preflight.AclCheck"/>, so the test and the pre-flight always agree.
+    /// </summary>
+    private static async Task<BetterDb.Core.Preflight.AclReport> ReadMonitorPermissionAsync(RedisCommandClient client, ConnectionProfile profile, CancellationToken ct)
+    {
+        var whoami = await client.SendAsync(ct, "ACL", "WHOAMI");
+        if (BetterDb.Core.Preflight.AclCheck.IsUnknownCommand(whoami)) return BetterDb.Core.Preflight.AclCheck.NoAcl(whoami.Text!);
+        var user = whoami.IsError || string.IsNullOrEmpty(whoami.Text) ? profile.Username ?? "default" : whoami.Text;
+        var report = BetterDb.Core.Preflight.AclCheck.FromGetUser(user, await client.SendAsync(ct, "ACL", "GETUSER", user));
+        return report.HasMonitor == false
+            ? report with { Note = $"Connected, but user '{user}' cannot run MONITOR: {report.Note} A capture on this connection would fail with NOPERM." }
+            : report;
+    }
+
     private static void Validate(ConnectionInput input)
     {
-        if (string.IsNullOrWhiteSpace(input.Name)) throw new InvalidInputException("name", "A name is required.");
-        if (input.Name.Trim().Length > 200) throw new InvalidInputException("name", "The name is longer than 200 characters.");
-        if (string.IsNullOrWhiteSpace(input.Host)) throw new InvalidInputException("host", "A host is required.");
-        if (HostName.Check(input.Host.Trim()) is { } hostError)
-            throw new InvalidInputException("host", $"The host must be a host name or an IP address: {hostError}.");
-        if (input.Port is null) throw new InvalidInputException("port", "A port is required.");
-        if (input.Port is < 1 or > 65535) throw new InvalidInputException("port", "The port must be between 1 and 65535.");
-        if (input.Db is < 0 or > 100_000) throw new InvalidInputException("db", "The database must be a number from 0.");
+        if (Problems(input).FirstOrDefault() is { } first) throw new InvalidInputException(first.Field, first.Message);
+    }
+
+    /// <summary>Every bad value of the form's own fields (not the TLS certificates, nor a duplicate name), in the form's order.</summary>
+    private static IEnumerable<ConnectionFieldError> Problems(ConnectionInput input)
+    {
+        if (string.IsNullOrWhiteSpace(input.Name)) yield return new("name", "A name is required.");
+        else if (input.Name.Trim().Length > 200) yield return new("name", "The name is longer than 200 characters.");
+        if (string.IsNullOrWhiteSpace(input.Host)) yield return new("host", "A host is required.");
+        else if (HostName.Check(input.Host.Trim()) is { } hostError)
+            yield return new("host", $"The host must be a host name or an IP address: {hostError}.");
+        if (input.Port is null) yield return new("port", "A port is required.");
+        else if (input.Port is < 1 or > 65535) yield return new("port", "The port must be between 1 and 65535.");
         if (input.Username is { } user && !string.IsNullOrWhiteSpace(user))
         {
             // Redis ACL user names have no spaces or control characters, and none is this long.
             if (user.Trim().Length > MaxUsernameLength)
-                throw new InvalidInputException("username", $"The username is {user.Trim().Length} characters long; at most {MaxUsernameLength}.");
-            if (user.Trim().Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
-                throw new InvalidInputException("username", "The username must not contain spaces or control characters.");
+                yield return new("username", $"The username is {user.Trim().Length} characters long; at most {MaxUsernameLength}.");
+            else if (user.Trim().Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+                yield return new("username", "The username must not contain spaces or control characters.");
         }
+        if (input.Db is < 0) yield return new("db", $"The database number cannot be negative ({input.Db}); databases count from 0.");
+        else if (input.Db is > 100_000) yield return new("db", "The database number is at most 100000.");
+    }
+
+    private async Task ValidateAsync(ConnectionInput input, string? existingId, CancellationToken ct)
+    {
+        Validate(input);
+        if (await NameTakenAsync(input.Name!.Trim(), existingId, ct) is { } taken)
+            throw new InvalidInputException("name", $"A connection named '{taken}' already exists; names must differ (ignoring case).");
+    }
+
+    /// <summary>The name of another connection that <paramref name="name"/> equals, ignoring case; null when it is free.</summary>
+    private async Task<string?> NameTakenAsync(string name, string? exceptId, CancellationToken ct)
+    {
+        if (_default is not null && exceptId != _default.Id && string.Equals(_default.Name, name, StringComparison.OrdinalIgnoreCase))
+            return _default.Name;
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        // Few connections: compared here, so the rule is the same whatever the database's collation.
+        var names = await db.Connections.AsNoTracking().Where(c => c.Id != exceptId).Select(c => c.Name).ToListAsync(ct);
+        return names.FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>The TLS settings a save ends with, checked as a handshake would use them.</summary>

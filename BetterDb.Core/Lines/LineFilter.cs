@@ -39,6 +39,18 @@ public sealed class LineFilter
     public long? AfterTs { get; private init; }
     public long? BeforeTs { get; private init; }
     public string? Text { get; private init; }
+    /// <summary>A cluster node id: only that node's chunks are read (a chunk-level choice, not counted in <see cref="IsEmpty"/>).</summary>
+    public string? Node { get; private set; }
+
+    /// <summary>The same filter for one node's lines only (null: every node).</summary>
+    public LineFilter ForNode(string? node)
+    {
+        node = string.IsNullOrEmpty(node) ? null : node;
+        if (node == Node) return this;
+        var copy = (LineFilter)MemberwiseClone();
+        copy.Node = node;
+        return copy;
+    }
 
     /// <summary>The key table the key filter uses; null means <see cref="KeySpecTable.BuiltIn"/>.</summary>
     public KeySpecTable? KeySpecs => _keySpecs;
@@ -67,7 +79,7 @@ public sealed class LineFilter
         if (key is { Length: > MaxKeyPatternLength })
             throw new InvalidInputException("key", $"The key pattern is {key.Length} characters long; key takes at most {MaxKeyPatternLength}.");
         return Create(commands is { Length: > 0 } ? commands : null, NullIfEmpty(get("client")), string.IsNullOrEmpty(key) ? null : key,
-            (int?)db, after, before, NullIfEmpty(get("text")));
+            (int?)db, after, before, NullIfEmpty(get("text"))).ForNode(NullIfEmpty(get("node")));
     }
 
     public static LineFilter Create(IReadOnlyList<string>? commands = null, string? client = null, string? keyGlob = null, int? db = null,
@@ -304,6 +316,7 @@ public sealed class LineFilter
         if (AfterTs is not null) yield return new("afterTs", AfterTs.Value.ToString(CultureInfo.InvariantCulture));
         if (BeforeTs is not null) yield return new("beforeTs", BeforeTs.Value.ToString(CultureInfo.InvariantCulture));
         if (Text is not null) yield return new("text", Text);
+        if (Node is not null) yield return new("node", Node);
     }
 
     private static long? ParseLong(Func<string, string?> get, string name, long min, long max)

@@ -9,6 +9,7 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
     public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
     public DbSet<ChunkEntity> Chunks => Set<ChunkEntity>();
     public DbSet<AnalysisEntity> Analyses => Set<AnalysisEntity>();
+    public DbSet<OutboxEventEntity> Outbox => Set<OutboxEventEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
     {
@@ -31,17 +32,25 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.ConnectionId, x.StartedAt });
             e.HasIndex(x => x.Status);
+            e.HasIndex(x => x.RunningKey).IsUnique();
         });
         b.Entity<ChunkEntity>(e =>
         {
             e.ToTable("chunks");
             e.HasKey(x => x.Id);
-            e.HasIndex(x => new { x.SessionId, x.ChunkIndex }).IsUnique();
+            e.Property(x => x.NodeId).HasDefaultValue("");
+            e.HasIndex(x => new { x.SessionId, x.NodeId, x.ChunkIndex }).IsUnique();
         });
         b.Entity<AnalysisEntity>(e =>
         {
             e.ToTable("analyses");
             e.HasKey(x => x.SessionId);
+        });
+        b.Entity<OutboxEventEntity>(e =>
+        {
+            e.ToTable("outbox");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.DispatchedAt);
         });
     }
 

@@ -52,6 +52,14 @@ public sealed class SessionEntity
     public string? Note { get; set; }
     /// <summary>Kept when retention prunes old sessions.</summary>
     public bool Keep { get; set; }
+    /// <summary>
+    /// While running: <c>connectionId|node</c>, unique, so the database itself allows one running capture per
+    /// connection (or node) whichever app process starts it; null once the session has ended.
+    /// </summary>
+    public string? RunningKey { get; set; }
+    /// <summary>The app process that runs (or ran) the capture, and its last sign of life while it runs.</summary>
+    public string? OwnerInstance { get; set; }
+    public DateTime? HeartbeatAt { get; set; }
     /// <summary>When an imported file was uploaded (its StartedAt/EndedAt are its first and last timestamps).</summary>
     public DateTime? ImportedAt { get; set; }
     /// <summary>An imported file's last line had no terminator: a txt export gives it back without one.</summary>
@@ -64,7 +72,8 @@ public sealed class ChunkEntity
     public long Id { get; set; }
     public required string SessionId { get; set; }
     public int ChunkIndex { get; set; }
-    public string? NodeId { get; set; }
+    /// <summary>The cluster node the chunk's lines came from; "" for a capture of one server. Each node numbers its own chunks and lines.</summary>
+    public string NodeId { get; set; } = "";
     /// <summary>Session-wide number of the chunk's first line, so paging skips whole chunks.</summary>
     public long FirstLine { get; set; }
     public int LineCount { get; set; }
@@ -88,4 +97,23 @@ public sealed class AnalysisEntity
     public required string SessionId { get; set; }
     public DateTime ComputedAt { get; set; }
     public required string Json { get; set; }
+}
+
+/// <summary>
+/// A session lifecycle event, written in the same transaction as the state change it reports and handed
+/// to its subscribers (analysis, webhooks, queued triggers) by the dispatcher, at least once.
+/// </summary>
+public sealed class OutboxEventEntity
+{
+    public long Id { get; set; }
+    /// <summary><c>session.started</c>, <c>session.ended</c>, later <c>trigger.*</c>.</summary>
+    public required string Type { get; set; }
+    public string? SessionId { get; set; }
+    public string? ConnectionId { get; set; }
+    public DateTime OccurredAt { get; set; }
+    /// <summary>The subject as it was when the event happened (JSON of the session).</summary>
+    public required string Payload { get; set; }
+    public DateTime? DispatchedAt { get; set; }
+    public int Attempts { get; set; }
+    public string? LastError { get; set; }
 }

@@ -23,15 +23,27 @@ public sealed class SqliteChunkStore(IDbContextFactory<BetterDbContext> contexts
         db.ChangeTracker.Clear();
     }
 
-    public async IAsyncEnumerable<ChunkEntity> ReadAsync(string sessionId, long fromLine = 0,
-        [EnumeratorCancellation] CancellationToken ct = default)
+    public IAsyncEnumerable<ChunkEntity> ReadAsync(string sessionId, long fromLine = 0, CancellationToken ct = default) =>
+        ReadAsync(sessionId, null, fromLine, ct);
+
+    public IAsyncEnumerable<ChunkEntity> ReadNodeAsync(string sessionId, string nodeId, long fromLine = 0, CancellationToken ct = default) =>
+        ReadAsync(sessionId, nodeId, fromLine, ct);
+
+    private async IAsyncEnumerable<ChunkEntity> ReadAsync(string sessionId, string? nodeId, long fromLine, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var query = db.Chunks.AsNoTracking().Where(c => c.SessionId == sessionId);
+        if (nodeId is not null) query = query.Where(c => c.NodeId == nodeId);
         if (fromLine > 0)
             query = query.Where(c => c.FirstLine + c.LineCount > fromLine);
-        await foreach (var chunk in query.OrderBy(c => c.ChunkIndex).AsAsyncEnumerable().WithCancellation(ct))
+        await foreach (var chunk in query.OrderBy(c => c.ChunkIndex).ThenBy(c => c.NodeId).AsAsyncEnumerable().WithCancellation(ct))
             yield return chunk;
+    }
+
+    public async Task<IReadOnlyList<string>> NodesAsync(string sessionId, CancellationToken ct = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await db.Chunks.Where(c => c.SessionId == sessionId).Select(c => c.NodeId).Distinct().OrderBy(n => n).ToListAsync(ct);
     }
 
     public async Task DeleteSessionAsync(string sessionId, CancellationToken ct = default)

@@ -67,12 +67,23 @@ public sealed class MemoryChunkStore : IChunkStore
         }
     }
 
-    public async IAsyncEnumerable<ChunkEntity> ReadAsync(string sessionId, long fromLine = 0, [EnumeratorCancellation] CancellationToken ct = default)
+    public IAsyncEnumerable<ChunkEntity> ReadAsync(string sessionId, long fromLine = 0, CancellationToken ct = default) =>
+        Read(sessionId, null, fromLine, ct);
+
+    public IAsyncEnumerable<ChunkEntity> ReadNodeAsync(string sessionId, string nodeId, long fromLine = 0, CancellationToken ct = default) =>
+        Read(sessionId, nodeId, fromLine, ct);
+
+    public Task<IReadOnlyList<string>> NodesAsync(string sessionId, CancellationToken ct = default)
+    {
+        lock (_gate) return Task.FromResult<IReadOnlyList<string>>(_chunks.Where(c => c.SessionId == sessionId).Select(c => c.NodeId).Distinct().Order().ToList());
+    }
+
+    private async IAsyncEnumerable<ChunkEntity> Read(string sessionId, string? nodeId, long fromLine, [EnumeratorCancellation] CancellationToken ct)
     {
         List<ChunkEntity> chunks;
         lock (_gate)
-            chunks = _chunks.Where(c => c.SessionId == sessionId && c.FirstLine + c.LineCount > fromLine)
-                .OrderBy(c => c.ChunkIndex).ToList();
+            chunks = _chunks.Where(c => c.SessionId == sessionId && (nodeId is null || c.NodeId == nodeId) && c.FirstLine + c.LineCount > fromLine)
+                .OrderBy(c => c.ChunkIndex).ThenBy(c => c.NodeId).ToList();
         foreach (var c in chunks)
         {
             ct.ThrowIfCancellationRequested();

@@ -75,7 +75,10 @@ namespace BetterDb.Core.Storage.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("NodeId")
-                        .HasColumnType("TEXT");
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("");
 
                     b.Property<string>("SessionId")
                         .IsRequired()
@@ -83,7 +86,7 @@ namespace BetterDb.Core.Storage.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("SessionId", "ChunkIndex")
+                    b.HasIndex("SessionId", "NodeId", "ChunkIndex")
                         .IsUnique();
 
                     b.ToTable("chunks", (string)null);
@@ -142,6 +145,45 @@ namespace BetterDb.Core.Storage.Migrations
                     b.ToTable("connections", (string)null);
                 });
 
+            modelBuilder.Entity("BetterDb.Core.Storage.OutboxEventEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ConnectionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DispatchedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DispatchedAt");
+
+                    b.ToTable("outbox", (string)null);
+                });
+
             modelBuilder.Entity("BetterDb.Core.Storage.SessionEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -163,6 +205,9 @@ namespace BetterDb.Core.Storage.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("HeartbeatAt")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("ImportedAt")
@@ -192,7 +237,13 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<long>("OwnLinesDropped")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("OwnerInstance")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RequestedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RunningKey")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ScheduleId")
@@ -222,6 +273,9 @@ namespace BetterDb.Core.Storage.Migrations
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("RunningKey")
+                        .IsUnique();
 
                     b.HasIndex("Status");
 
