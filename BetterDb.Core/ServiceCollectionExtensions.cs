@@ -3,7 +3,6 @@ using BetterDb.Core.Configuration;
 using BetterDb.Core.Connections;
 using BetterDb.Core.Storage;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +22,7 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<BetterDbOptions>, BetterDbOptionsValidator>();
         services.AddSingleton<IValidateOptions<BetterDbOptions>, MonitorOptionsValidator>();
+        services.AddSingleton<IValidateOptions<BetterDbOptions>, DefaultConnectionValidator>();
 
         var dataDirectory = DataDirectory(configuration, contentRoot);
         Directory.CreateDirectory(dataDirectory);
@@ -32,19 +32,7 @@ public static class ServiceCollectionExtensions
             .SetApplicationName("BetterDb")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
 
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = new DataPaths(dataDirectory).Database,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
-        services.AddDbContextFactory<BetterDbContext>((sp, o) => o
-            .UseSqlite(connectionString)
-            .AddInterceptors(new SqlitePragmas(), new StorageGuard(sp.GetRequiredService<StorageHealth>())));
-
-        services.AddSingleton<IChunkStore, SqliteChunkStore>();
-        services.AddSingleton<StorageHealth>();
-        services.AddHostedService<DatabaseFileWatch>();
+        services.AddBetterDbStorage(configuration, new DataPaths(dataDirectory));
         services.AddSingleton<ConnectionService>();
         services.AddSingleton(AppInstance.ForThisProcess());
         services.AddSingleton<Events.OutboxDispatcher>();
@@ -58,7 +46,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Analysis.SessionAnalysis>();
         services.AddSingleton<Analysis.AnalysisJob>();
         services.AddSingleton<Events.IOutboxHandler, Analysis.AnalyseEndedSessions>();
-        services.AddSingleton<Lines.KeySpecCache>();
+        services.AddSingleton<Capture.KeySpecCache>();
         services.AddHostedService<CaptureLifetime>();
         services.AddHostedService<ChunkFactsBackfill>();
         services.AddBetterDbPreflight(configuration);
@@ -83,14 +71,12 @@ public sealed record DataPaths(string Root)
 /// Applies migrations and reconciles sessions a crash left running before anything
 /// else starts; on shutdown, flushes running captures and ends them <c>app_shutdown</c>.
 /// </summary>
-public sealed class CaptureLifetime(IDbContextFactory<BetterDbContext> contexts, CaptureSessionService sessions, CaptureOwnership ownership)
+public sealed class CaptureLifetime(IStorageInitializer storage, CaptureSessionService sessions, CaptureOwnership ownership)
     : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        await db.Database.MigrateAsync(ct);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        await storage.InitializeAsync(ct);
         await ownership.ReclaimAsync(ct);
     }
 

@@ -19,6 +19,7 @@ internal static class ConnectionEndpoints
         {
             var (input, error) = await ApiResults.ReadBody<ConnectionInput>(request);
             if (error is not null) return error;
+            if (await AllErrorsAsync(connections, input!, null, ct) is { } invalid) return invalid;
             var created = await connections.CreateAsync(input!, ct);
             return Results.Created($"/api/connections/{created.Id}", ConnectionView.From(created));
         }));
@@ -27,6 +28,8 @@ internal static class ConnectionEndpoints
         {
             var (input, error) = await ApiResults.ReadBody<ConnectionInput>(request);
             if (error is not null) return error;
+            if (id != ConnectionProfile.DefaultId && await connections.GetAsync(id, ct) is not null
+                && await AllErrorsAsync(connections, input!, id, ct) is { } invalid) return invalid;
             var updated = await connections.UpdateAsync(id, input!, ct);
             return updated is null ? ApiResults.NotFound($"No connection '{id}'.") : Results.Ok(ConnectionView.From(updated));
         }));
@@ -35,6 +38,15 @@ internal static class ConnectionEndpoints
         {
             if (sessions.IsRunningOn(id)) return ApiResults.Conflict("A capture is running on this connection; stop it first.");
             return await connections.DeleteAsync(id, ct) ? Results.NoContent() : ApiResults.NotFound($"No connection '{id}'.");
+        }));
+
+        // Additive: test a connection before saving it (the body of POST /api/connections); nothing is stored.
+        g.MapPost("/test", (HttpRequest request, ConnectionService connections, CancellationToken ct) => ApiResults.Guard(async () =>
+        {
+            var (input, error) = await ApiResults.ReadBody<ConnectionInput>(request);
+            if (error is not null) return error;
+            if (await AllErrorsAsync(connections, input!, null, ct, checkName: false) is { } invalid) return invalid;
+            return Results.Ok(await connections.TestAsync(input!, null, ct));
         }));
 
         g.MapPost("/{id}/test", async (string id, ConnectionService connections, CancellationToken ct) =>
@@ -48,5 +60,22 @@ internal static class ConnectionEndpoints
                 : ApiResults.NotFound($"No connection '{id}'."));
 
         return api;
+    }
+
+    /// <summary>
+    /// The 400 for a body with bad values: <c>field</c> and <c>detail</c> name the first, and (additive) <c>errors</c>
+    /// lists every one as <c>{field, detail}</c>, so a form can show them all at once. Null when the body is valid.
+    /// </summary>
+    private static async Task<IResult?> AllErrorsAsync(ConnectionService connections, ConnectionInput input, string? id, CancellationToken ct, bool checkName = true)
+    {
+        // A test saves nothing: its name may be one that exists.
+        var errors = await connections.CheckAsync(input, id, ct, nameMustBeFree: checkName);
+        if (errors.Count == 0) return null;
+        return Results.Problem(detail: errors[0].Message, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request",
+            extensions: new Dictionary<string, object?>
+            {
+                ["field"] = errors[0].Field,
+                ["errors"] = errors.Select(e => new { field = e.Field, detail = e.Message }).ToList(),
+            });
     }
 }

@@ -32,8 +32,33 @@ internal static class SessionEndpoints
             var status = ApiResults.Query(request, "status");
             if (!string.IsNullOrEmpty(status) && !SessionStatus.All.Contains(status))
                 return ApiResults.BadRequest("status", $"status must be one of {string.Join(", ", SessionStatus.All)}.");
-            var query = new SessionQuery(ApiResults.Query(request, "connectionId"), status, limit, (int)Math.Min(offset, int.MaxValue));
+            // Additive: source, requestedBy, scheduleId, q (search) and sort.
+            var source = ApiResults.Query(request, "source");
+            if (!string.IsNullOrEmpty(source) && !SessionListQuery.Sources.Contains(source))
+                return ApiResults.BadRequest("source", $"source must be one of {string.Join(", ", SessionListQuery.Sources)}.");
+            var sortText = ApiResults.Query(request, "sort");
+            if (!SessionListQuery.TryParseSort(sortText, out var sort))
+                return ApiResults.BadRequest("sort", $"sort must be one of {string.Join(", ", SessionListQuery.SortNames)}.");
+            var search = ApiResults.Query(request, "q");
+            if (search is { Length: > 200 }) return ApiResults.BadRequest("q", "q is longer than 200 characters.");
+            var query = new SessionQuery(ApiResults.Query(request, "connectionId"), status, limit, (int)Math.Min(offset, int.MaxValue))
+            {
+                Source = NullIfEmpty(source),
+                RequestedBy = NullIfEmpty(ApiResults.Query(request, "requestedBy")),
+                ScheduleId = NullIfEmpty(ApiResults.Query(request, "scheduleId")),
+                Search = NullIfEmpty(search),
+                Sort = sort,
+            };
             return Results.Ok(await sessions.ListAsync(query, ct));
+        }));
+
+        // Additive: a session's label, note and keep flag; a field left out (or null) stays as it is, "" clears.
+        g.MapPatch("/{id}", (string id, HttpRequest request, CaptureSessionService sessions, CancellationToken ct) => ApiResults.Guard(async () =>
+        {
+            var (body, error) = await ApiResults.ReadBody<SessionEditBody>(request);
+            if (error is not null) return error;
+            var edited = await sessions.EditAsync(id, new SessionEdit(body!.Label, body.Note, body.Keep), ct);
+            return edited is null ? ApiResults.NotFound($"No session '{id}'.") : Results.Ok(edited);
         }));
 
         g.MapGet("/{id}", async (string id, CaptureSessionService sessions, CancellationToken ct) =>
@@ -79,4 +104,30 @@ internal static class SessionEndpoints
 
         return api;
     }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    /// <summary>The body of <c>PATCH /api/monitor/sessions/{id}</c>.</summary>
+    private sealed record SessionEditBody(string? Label, string? Note, bool? Keep);
+}
+
+/// <summary>The words of the sessions list's query string (<c>source</c>, <c>sort</c>), shared by the API and the Monitor page's URL.</summary>
+public static class SessionListQuery
+{
+    public static readonly string[] Sources = [SessionSource.Manual, SessionSource.Trigger, SessionSource.Schedule, SessionSource.Import];
+
+    public static readonly string[] SortNames = ["newest", "oldest", "most_lines", "most_bytes", "longest"];
+
+    /// <summary>null or "" is <see cref="SessionSort.Newest"/>; an unknown word is false.</summary>
+    public static bool TryParseSort(string? text, out SessionSort sort)
+    {
+        sort = SessionSort.Newest;
+        if (string.IsNullOrEmpty(text)) return true;
+        var i = Array.IndexOf(SortNames, text);
+        if (i < 0) return false;
+        sort = (SessionSort)i;
+        return true;
+    }
+
+    public static string SortName(SessionSort sort) => SortNames[(int)sort];
 }

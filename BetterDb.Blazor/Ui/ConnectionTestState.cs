@@ -8,11 +8,18 @@ public sealed record ConnectionTestState(ConnectionTestResult? Result)
     public static readonly ConnectionTestState Running = new((ConnectionTestResult?)null);
     public bool IsRunning => Result is null;
 
-    /// <summary>"redis 7.2.4 · standalone · 0.4 ms", or the server's error text.</summary>
+    /// <summary>Connected, but this user may not run MONITOR: a capture would fail.</summary>
+    public bool MonitorDenied => Result is { Ok: true, MonitorAllowed: false };
+
+    /// <summary>Connected, and whether MONITOR is allowed could not be read.</summary>
+    public bool MonitorUnverified => Result is { Ok: true, MonitorAllowed: null };
+
+    /// <summary>"redis 7.2.4 · standalone · 0.4 ms", "connected, but this user cannot run MONITOR", or the server's error text.</summary>
     public string Summary => Result switch
     {
         null => "Testing…",
-        { Ok: true } r => $"{r.ServerName} {r.ServerVersion} · {r.Mode} · {r.LatencyMs:0.##} ms",
+        { Ok: true, MonitorAllowed: false } r => $"Connected ({r.ServerName} {r.ServerVersion}), but user '{r.User}' cannot run MONITOR",
+        { Ok: true } r => $"{r.ServerName} {r.ServerVersion} · {r.Mode} · {r.LatencyMs:0.##} ms" + (r.MonitorAllowed is null ? " · MONITOR not verified" : ""),
         { } r => r.Error ?? "The test failed.",
     };
 }

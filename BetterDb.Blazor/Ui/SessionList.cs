@@ -3,8 +3,8 @@ using BetterDb.Core.Capture;
 namespace BetterDb.Blazor.Ui;
 
 /// <summary>
-/// The sessions table of one connection as the Monitor page shows it: newest first, a page
-/// that grows on "show more", running rows refreshed in place from the live counters.
+/// The sessions table as the Monitor page shows it: one connection's (or all of them, <see cref="ConnectionScope.All"/>),
+/// filtered and sorted as the URL says, a page that grows on "show more", running rows refreshed in place from the live counters.
 /// </summary>
 public sealed class SessionList(CaptureSessionService sessions, int pageSize = 50)
 {
@@ -12,15 +12,19 @@ public sealed class SessionList(CaptureSessionService sessions, int pageSize = 5
     private List<CaptureSession> _items = [];
 
     public string? ConnectionId { get; private set; }
+    public SessionListFilter Filter { get; private set; } = SessionListFilter.None;
     public IReadOnlyList<CaptureSession> Items => _items;
     public int Limit { get; private set; }
     /// <summary>True when the last load filled the page, so older sessions may exist.</summary>
     public bool HasMore { get; private set; }
     public bool AnyRunning => _items.Any(s => s.IsRunning);
 
-    public Task LoadAsync(string? connectionId, CancellationToken ct = default)
+    public Task LoadAsync(string? connectionId, CancellationToken ct = default) => LoadAsync(connectionId, SessionListFilter.None, ct);
+
+    public Task LoadAsync(string? connectionId, SessionListFilter filter, CancellationToken ct = default)
     {
         ConnectionId = connectionId;
+        Filter = filter;
         Limit = _pageSize;
         return ReloadAsync(ct);
     }
@@ -33,7 +37,7 @@ public sealed class SessionList(CaptureSessionService sessions, int pageSize = 5
             HasMore = false;
             return;
         }
-        var rows = await sessions.ListAsync(new SessionQuery(ConnectionId, Limit: Limit + 1), ct);
+        var rows = await sessions.ListAsync(Filter.ToQuery(ConnectionId == ConnectionScope.All ? null : ConnectionId, Limit + 1), ct);
         HasMore = rows.Count > Limit;
         _items = rows.Take(Limit).ToList();
     }
@@ -45,7 +49,8 @@ public sealed class SessionList(CaptureSessionService sessions, int pageSize = 5
     }
 
     /// <summary>Whether a <see cref="CaptureSessionService.SessionChanged"/> event concerns this list.</summary>
-    public bool Concerns(CaptureSession changed) => ConnectionId is not null && changed.ConnectionId == ConnectionId;
+    public bool Concerns(CaptureSession changed) =>
+        ConnectionId is not null && (ConnectionId == ConnectionScope.All || changed.ConnectionId == ConnectionId || _items.Any(s => s.Id == changed.Id));
 
     /// <summary>Re-reads the running rows (live counters, or their final state if they just ended). Returns whether any row was running.</summary>
     public async Task<bool> RefreshRunningAsync(CancellationToken ct = default)

@@ -1,4 +1,6 @@
+using System.Text;
 using BetterDb.Core.Capture;
+using BetterDb.Core.Lines;
 
 namespace BetterDb.Blazor.Ui;
 
@@ -10,6 +12,8 @@ namespace BetterDb.Blazor.Ui;
 /// drops its own oldest lines.
 /// While the reader has scrolled up the view holds still too (<see cref="SetFollowing"/>):
 /// new lines wait in the viewer's live-sized queue instead of pushing the reader's lines away.
+/// A filter (<see cref="SetFilter"/>) narrows what this view shows, the <c>redis-cli monitor | grep</c> habit: the capture
+/// still stores every line, and <see cref="Hidden"/> says how many the filter kept out of sight.
 /// </summary>
 /// <remarks>
 /// <see cref="RunAsync"/> mutates <see cref="Lines"/>; start it from the component (Blazor's
@@ -28,7 +32,10 @@ public sealed class TailFeed : IDisposable
     private readonly TailViewer _viewer;
     private readonly TimeProvider _time;
     private readonly List<TailLine> _lines = new(ViewLines);
+    private readonly List<TailLine> _shown = new(ViewLines);
     private readonly List<TailSlice> _batch = [];
+    private LineFilter? _filter;
+    private bool[] _matches = [];
     private volatile bool _paused;
     private volatile bool _away;
     private TaskCompletionSource _resumed = NewSignal();
@@ -44,8 +51,47 @@ public sealed class TailFeed : IDisposable
 
     public TimeSpan FrameInterval { get; }
 
-    /// <summary>The newest lines in capture order, at most <see cref="ViewLines"/>.</summary>
-    public List<TailLine> Lines => _lines;
+    /// <summary>The newest lines in capture order that pass the filter (all of them without one), at most <see cref="ViewLines"/>.</summary>
+    public List<TailLine> Lines => _filter is null ? _lines : _shown;
+
+    /// <summary>The newest lines whatever the filter, at most <see cref="ViewLines"/>.</summary>
+    public List<TailLine> Recent => _lines;
+
+    /// <summary>The view's filter; null when it shows every line.</summary>
+    public LineFilter? Filter => _filter;
+
+    /// <summary>Lines this view received since the filter was set (those in view then included) that the filter hid.</summary>
+    public long Hidden { get; private set; }
+
+    /// <summary>Lines that passed the filter since it was set (those in view then included).</summary>
+    public long Matched { get; private set; }
+
+    /// <summary>The capture ended (it may still have lines for this view, e.g. while paused).</summary>
+    public bool CaptureEnded => _tail.IsCompleted;
+
+    /// <summary>
+    /// Shows only the lines that pass <paramref name="filter"/> (null or empty: all). The lines already in view are filtered
+    /// at once, so the view starts with the matches among the newest <see cref="ViewLines"/>; the counts start afresh.
+    /// Call it from the component (Blazor's dispatcher), like <see cref="RunAsync"/>.
+    /// </summary>
+    public void SetFilter(LineFilter? filter)
+    {
+        _filter = filter is null || filter.IsEmpty ? null : filter;
+        _shown.Clear();
+        Hidden = 0;
+        Matched = 0;
+        if (_filter is null) return;
+        foreach (var line in _lines)
+        {
+            // The line's raw text is what MONITOR sent (ASCII), so its bytes are the stored ones; a cut line is matched on what is kept.
+            if (_filter.Matches(Encoding.UTF8.GetBytes(line.Raw)))
+            {
+                _shown.Add(line);
+                Matched++;
+            }
+            else Hidden++;
+        }
+    }
 
     /// <summary>Lines this view received in all.</summary>
     public long Received { get; private set; }
@@ -122,9 +168,8 @@ public sealed class TailFeed : IDisposable
                 {
                     await Task.WhenAny(_resumed.Task, Task.Delay(PausedRefreshInterval, _time, ct));
                     ct.ThrowIfCancellationRequested();
-                    // The capture ended: a reader who only scrolled up is brought to the end so the page can move on
-                    // to the stored view; an explicit pause still waits for Resume.
-                    if (_away && !_paused && _tail.IsCompleted) _away = false;
+                    // The capture ended while the reader was paused or scrolled up: the view holds still (the page says so)
+                    // until they resume or jump to the newest line; only then does the feed drain and end.
                     if (Holding)
                     {
                         CountDropsWhileHolding();
@@ -168,12 +213,19 @@ public sealed class TailFeed : IDisposable
 
         var skip = Math.Max(0, total - ViewLines);
         var scrolledOut = skip;
-        foreach (var slice in _batch)
+        if (_filter is null)
         {
-            if (skip >= slice.Count) { skip -= slice.Count; continue; }
-            for (var i = skip; i < slice.Count; i++)
-                _lines.Add(TailLine.Parse(slice.Seq(i), slice.Line(i)));
-            skip = 0;
+            foreach (var slice in _batch)
+            {
+                if (skip >= slice.Count) { skip -= slice.Count; continue; }
+                for (var i = skip; i < slice.Count; i++)
+                    _lines.Add(TailLine.Parse(slice.Seq(i), slice.Line(i)));
+                skip = 0;
+            }
+        }
+        else
+        {
+            ReadFiltered(total, skip);
         }
         _batch.Clear();
         Received += total;
@@ -187,6 +239,38 @@ public sealed class TailFeed : IDisposable
         // Lines parsed-and-shown then removed count once, as do lines never parsed.
         ScrolledOut += scrolledOut;
         return more;
+    }
+
+    /// <summary>
+    /// With a filter: every line is matched (on its raw bytes, before any parsing), and only the lines that stay in view,
+    /// the newest <see cref="ViewLines"/> matches and the newest <see cref="ViewLines"/> of all, are parsed, each once.
+    /// </summary>
+    private void ReadFiltered(int total, int recentFrom)
+    {
+        if (_matches.Length < total) _matches = new bool[Math.Max(total, _matches.Length * 2)];
+        var matched = 0;
+        var index = 0;
+        foreach (var slice in _batch)
+            for (var i = 0; i < slice.Count; i++, index++)
+                if (_matches[index] = _filter!.Matches(slice.Line(i))) matched++;
+        Matched += matched;
+        Hidden += total - matched;
+        var shownFrom = Math.Max(0, matched - ViewLines); // matches before this one would leave the view at once
+        index = 0;
+        var match = 0;
+        foreach (var slice in _batch)
+            for (var i = 0; i < slice.Count; i++, index++)
+            {
+                var isMatch = _matches[index];
+                var keepMatch = isMatch && match++ >= shownFrom;
+                var keepRecent = index >= recentFrom;
+                if (!keepMatch && !keepRecent) continue;
+                var line = TailLine.Parse(slice.Seq(i), slice.Line(i));
+                if (keepMatch) _shown.Add(line);
+                if (keepRecent) _lines.Add(line);
+            }
+        var overflow = _shown.Count - ViewLines;
+        if (overflow > 0) _shown.RemoveRange(0, overflow);
     }
 
     private void CountDropsWhileHolding()

@@ -1,3 +1,4 @@
+using BetterDb.Core.Capture;
 using System.Buffers;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -172,6 +173,6 @@ public sealed class SessionAnalysis(
         null => ':',
         "" => throw new InvalidInputException("prefixDelimiter", "The prefix delimiter is empty: give one character (':' is the usual one)."),
         { Length: 1 } when value[0] is >= ' ' and < (char)127 => value[0],
-        _ => throw new InvalidInputException("prefixDelimiter", "The prefix delimiter must be a single printable ASCII character, such as : or / or ."),
+        _ => throw new InvalidInputException("prefixDelimiter", "The prefix delimiter must be a single ASCII character you can see, such as : or / or ."),
     };
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using BetterDb.Core.Configuration;
 using BetterDb.Core.Connections;
-using BetterDb.Core.Preflight;
 using BetterDb.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -36,7 +35,13 @@ public sealed class CaptureSessionService
     private readonly object _startGate = new();
     // Connection -> the session that holds it, from the moment a start claims it until its run is over:
     // a conflict always names the capture in the way.
-    private readonly Dictionary<string, string> _busyConnections = [];
+    private readonly Dictionary<string, Claim> _busyConnections = [];
+
+    /// <summary>A start's hold on a connection; <see cref="Recorded"/> says whether its session made it into the database.</summary>
+    private sealed record Claim(string SessionId)
+    {
+        public TaskCompletionSource<bool> Recorded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
     private bool _shuttingDown;
 
     public CaptureSessionService(IDbContextFactory<BetterDbContext> contexts, ConnectionService connections, IChunkStore chunks,
@@ -97,11 +102,19 @@ public sealed class CaptureSessionService
                       ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
 
         var sessionId = Guid.CreateVersion7().ToString("N");
-        lock (_startGate)
+        var claim = new Claim(sessionId);
+        while (true)
         {
-            if (_shuttingDown) throw new ConflictException("The app is shutting down.");
-            if (!_busyConnections.TryAdd(connectionId, sessionId))
-                throw new ConflictException("A capture is already running on this connection.", _busyConnections[connectionId]);
+            Claim? other;
+            lock (_startGate)
+            {
+                if (_shuttingDown) throw new ConflictException("The app is shutting down.");
+                if (_busyConnections.TryAdd(connectionId, claim)) break;
+                other = _busyConnections[connectionId];
+            }
+            // A start still on its way to the database may yet lose there (to another process): name only a session that exists.
+            if (await other.Recorded.Task.WaitAsync(ct))
+                throw new ConflictException("A capture is already running on this connection.", other.SessionId);
         }
 
         try
@@ -128,6 +141,7 @@ public sealed class CaptureSessionService
             try
             {
                 await _lifecycle.CreateAsync(entity, ct);
+                claim.Recorded.TrySetResult(true);
             }
             catch (ConflictException ex) when (ex.RelatedId is { } other && _unrecorded.ContainsKey(other))
             {
@@ -155,6 +169,7 @@ public sealed class CaptureSessionService
         catch
         {
             lock (_startGate) _busyConnections.Remove(connectionId);
+            claim.Recorded.TrySetResult(false);
             throw;
         }
     }

@@ -1,4 +1,3 @@
-using BetterDb.Core.Connections;
 using Microsoft.Extensions.Options;
 
 namespace BetterDb.Core.Configuration;
@@ -49,65 +48,7 @@ public sealed class DefaultConnectionTlsOptions
                 : Path.GetFullPath(Path.Combine(contentRoot, value.Trim()));
     }
 
-    /// <summary>The profile with these settings applied; the PEM files must be readable (the validator checked).</summary>
-    public ConnectionProfile ApplyTo(ConnectionProfile profile) => profile with
-    {
-        CaCertificate = ReadPem(CaCertificate, out _),
-        ClientCertificate = ReadPem(ClientCertificate, out _),
-        ClientKey = ReadPem(ClientKey, out _),
-        TlsInsecure = Insecure,
-    };
-
-    /// <summary>The PEM text of a setting: the value itself, or the file it names. Null (with why) when unreadable.</summary>
-    public static string? ReadPem(string? value, out string? error)
-    {
-        error = null;
-        if (string.IsNullOrWhiteSpace(value)) return null;
-        if (IsPemText(value)) return value.Trim();
-        var path = value.Trim();
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            error = ex is FileNotFoundException or DirectoryNotFoundException
-                ? $"the file '{path}' does not exist (give a path to a PEM file, or the PEM text)"
-                : $"the file '{path}' cannot be read: {ex.Message}";
-            return null;
-        }
-    }
-
-    private static bool IsPemText(string value) => value.Contains("-----BEGIN ", StringComparison.Ordinal);
-
-    /// <summary>What is wrong with these settings, each message naming its key.</summary>
-    public IEnumerable<string> Errors(string? defaultConnection)
-    {
-        if (!IsSet) yield break;
-        if (string.IsNullOrWhiteSpace(defaultConnection)
-            || !(RedisUrl.TryParse(defaultConnection, out var profile, out _) && profile.Tls))
-        {
-            yield return $"{Section} is set but BetterDb:DefaultConnection is not a rediss:// URL: TLS settings need a TLS connection.";
-            yield break;
-        }
-        var texts = new Dictionary<TlsField, string?>();
-        var unreadable = false;
-        foreach (var (field, key, value) in new[]
-                 {
-                     (TlsField.CaCertificate, "CaCertificate", CaCertificate),
-                     (TlsField.ClientCertificate, "ClientCertificate", ClientCertificate),
-                     (TlsField.ClientKey, "ClientKey", ClientKey),
-                 })
-        {
-            texts[field] = ReadPem(value, out var error);
-            if (error is null) continue;
-            unreadable = true;
-            yield return $"{Section}:{key}: {error}.";
-        }
-        if (unreadable) yield break;
-        if (TlsClientSettings.Check(texts[TlsField.CaCertificate], texts[TlsField.ClientCertificate], texts[TlsField.ClientKey]) is { } invalid)
-            yield return $"{Section}:{invalid.Field}: {invalid.Message}";
-    }
+    internal static bool IsPemText(string value) => value.Contains("-----BEGIN ", StringComparison.Ordinal);
 }
 
 public sealed class MonitorOptions
@@ -121,7 +62,7 @@ public sealed class MonitorOptions
     /// Bytes of each argument a reader shows (line objects of <c>/lines</c>, the JSON, NDJSON and CSV exports, the UI);
     /// a longer one is shown cut with its full length. The txt export always gives every byte.
     /// </summary>
-    public int MaxArgumentBytesShown { get; set; } = Lines.MonitorLine.DefaultMaxArgumentBytesShown;
+    public int MaxArgumentBytesShown { get; set; } = 64 * 1024; // MonitorLine.DefaultMaxArgumentBytesShown
 
     /// <summary>The longest line kept whole; a longer one is kept cut to this many bytes, with its length recorded.</summary>
     public int MaxLineBytes { get; set; } = 64 * 1024 * 1024;
@@ -144,11 +85,6 @@ public sealed class BetterDbOptionsValidator : IValidateOptions<BetterDbOptions>
             errors.Add($"BetterDb:Monitor:DefaultLineCap must be a positive number of lines (got {o.Monitor.DefaultLineCap}).");
         if (o.Monitor.MaxArgumentBytesShown is < 256 or > 16 * 1024 * 1024)
             errors.Add($"BetterDb:Monitor:MaxArgumentBytesShown must be between 256 and 16777216 bytes (got {o.Monitor.MaxArgumentBytesShown}).");
-        if (!string.IsNullOrWhiteSpace(o.DefaultConnection)
-            && !RedisUrl.TryParse(o.DefaultConnection, out _, out var error))
-            errors.Add($"BetterDb:DefaultConnection is not a valid redis:// or rediss:// URL: {error}");
-        else
-            errors.AddRange(o.DefaultConnectionTls.Errors(o.DefaultConnection));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -135,12 +135,14 @@ public sealed class ConnectionService
 
     /// <summary>
     /// Every bad value of <paramref name="input"/> at once (a form shows them all), including a name another connection
-    /// already has (case-insensitive). <paramref name="existingId"/> is the connection being edited, null for a new one.
+    /// already has (case-insensitive; not checked with <paramref name="nameMustBeFree"/> false, e.g. for a test that saves nothing).
+    /// <paramref name="existingId"/> is the connection being edited, null for a new one.
     /// </summary>
-    public async Task<IReadOnlyList<ConnectionFieldError>> CheckAsync(ConnectionInput input, string? existingId = null, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ConnectionFieldError>> CheckAsync(ConnectionInput input, string? existingId = null, CancellationToken ct = default,
+        bool nameMustBeFree = true)
     {
         var errors = Problems(input).ToList();
-        if (!string.IsNullOrWhiteSpace(input.Name) && errors.All(e => e.Field != "name")
+        if (nameMustBeFree && !string.IsNullOrWhiteSpace(input.Name) && errors.All(e => e.Field != "name")
             && await NameTakenAsync(input.Name.Trim(), existingId, ct) is { } taken)
             errors.Insert(0, new ConnectionFieldError("name", $"A connection named '{taken}' already exists; names must differ (ignoring case)."));
         // The TLS fields are checked once the rest is right: their check reads the stored key of an existing connection.

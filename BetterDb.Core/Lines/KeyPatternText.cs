@@ -124,6 +124,29 @@ public static class KeyPatternText
         return sb.ToString();
     }
 
+    /// <summary>
+    /// A glob matching a key as a report shows it (<see cref="SdsRepr.ToDisplay(ReadOnlySpan{byte})"/>: the text when it is
+    /// UTF-8, else the escaped form MONITOR wrote): exactly the text; for a binary key its printable bytes exactly and
+    /// <c>?</c> for each other byte (a pattern here is text, so such a byte cannot be written literally).
+    /// </summary>
+    public static string ForShownKey(string shown)
+    {
+        if (shown.IndexOf("\\x", StringComparison.Ordinal) < 0) return Exact(shown);
+        var bytes = SdsRepr.Unescape(Encoding.ASCII.GetBytes(shown));
+        if (System.Text.Unicode.Utf8.IsValid(bytes) || !System.Text.Ascii.IsValid(shown)) return Exact(shown);
+        var sb = new StringBuilder(bytes.Length);
+        foreach (var b in bytes)
+        {
+            if (b is >= 0x20 and < 0x7f)
+            {
+                if (GlobSpecial.Contains((char)b)) sb.Append('\\');
+                sb.Append((char)b);
+            }
+            else sb.Append('?');
+        }
+        return sb.ToString();
+    }
+
     private static bool IsHexAt(string s, int at) => at + 1 < s.Length && Uri.IsHexDigit(s[at]) && Uri.IsHexDigit(s[at + 1]);
 
     private static string Decode(byte[] bytes, string typed)

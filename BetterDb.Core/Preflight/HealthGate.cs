@@ -1,3 +1,4 @@
+using BetterDb.Core.Configuration;
 using System.Globalization;
 
 namespace BetterDb.Core.Preflight;

@@ -1,3 +1,4 @@
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Connections;
 using Microsoft.Extensions.Options;
 

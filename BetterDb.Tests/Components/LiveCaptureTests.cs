@@ -37,10 +37,25 @@ public sealed class LiveCaptureTests : ComponentTestContext
         });
         await cut.WaitForAssertionAsync(() => Assert.Equal("running", cut.Find($"[data-session-id='{running.Id}']").GetAttribute("data-status")), Patience);
         _ = cut.Find("[data-testid=start-session]").ClickAsync(new MouseEventArgs()); // its handler waits for the dialog to close
-        await (await cut.WaitForElementAsync("[data-testid=start-confirm]", Patience)).ClickAsync(new MouseEventArgs());
+        await cut.WaitForElementAsync("[data-testid=start-confirm]", Patience);
 
-        await cut.WaitForAssertionAsync(() => Assert.Contains("A capture is already running on this connection", cut.Find("[data-testid=start-error]").TextContent), Patience);
+        // Said at the top as the dialog opens, before any click, with a link; Start is off and says why.
+        var verdict = cut.Find("[data-testid=start-verdict]");
+        Assert.Equal(running.Id, verdict.GetAttribute("data-running"));
+        Assert.Equal("will_fail", verdict.GetAttribute("data-level"));
+        Assert.Contains("A capture is already running on this connection", verdict.TextContent);
         Assert.EndsWith($"monitor/sessions/{running.Id}", cut.Find("[data-testid=running-session-link]").GetAttribute("href"));
+        Assert.True(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled"));
+        Assert.Contains("already running", cut.Find("[data-testid=start-blocked]").TextContent);
+        // The pre-flight's report, arriving later, does not turn it into "ready".
+        await cut.WaitForAssertionAsync(() => Assert.NotEqual("loading", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")), Patience);
+        Assert.Equal("will_fail", cut.Find("[data-testid=start-verdict]").GetAttribute("data-level"));
+        Assert.Equal("already_running", cut.FindAll("[data-testid=start-verdict] [data-testid=verdict-reason]")[0].GetAttribute("data-code"));
+
+        // Once it is stopped, the dialog lets a new one start.
+        await Service<CaptureSessionService>().StopAsync(running.Id);
+        await cut.WaitForAssertionAsync(() => Assert.Null(cut.Find("[data-testid=start-verdict]").GetAttribute("data-running")), Patience);
+        await cut.WaitForAssertionAsync(() => Assert.False(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled")), Patience);
         Assert.Single(await Service<CaptureSessionService>().ListAsync(new SessionQuery("default")));
     }
 
@@ -64,7 +79,7 @@ public sealed class LiveCaptureTests : ComponentTestContext
         });
         var line = cut.FindAll("[data-testid=tail-line]").First(l => l.TextContent.Contains("ui-key"));
         Assert.Equal("SET", line.QuerySelector(".t-cmd")!.TextContent);
-        await cut.WaitForAssertionAsync(() => Assert.True(long.Parse(cut.Find("[data-testid=line-count]").TextContent) >= 1), Patience);
+        await cut.WaitForAssertionAsync(() => Assert.True(long.Parse(cut.Find("[data-testid=line-count]").GetAttribute("data-count")!) >= 1), Patience);
 
         await cut.Find("[data-testid=stop-session]").ClickAsync(new MouseEventArgs());
 

@@ -73,17 +73,18 @@ public sealed class SessionsTableTests : ComponentTestContext
     }
 
     [Fact]
-    public async Task Clicking_a_row_reports_that_session()
+    public void Every_cell_of_a_row_is_a_real_link_to_its_session_and_only_the_first_is_a_tab_stop()
     {
-        CaptureSession? opened = null;
         var items = new[] { Session("first", SessionStatus.Completed), Session("second", SessionStatus.Skipped) };
-        var cut = Ctx.Render<SessionsTable>(p => p
-            .Add(t => t.Items, items)
-            .Add(t => t.OnOpen, (CaptureSession s) => opened = s));
+        var cut = Ctx.Render<SessionsTable>(p => p.Add(t => t.Items, items));
 
-        await cut.Find("[data-session-id=second]").ClickAsync(new MouseEventArgs());
-
-        Assert.Equal("second", opened?.Id);
+        var row = cut.Find("[data-session-id=second]");
+        var links = row.QuerySelectorAll("a.row-link");
+        Assert.True(links.Length >= 8);
+        Assert.All(links, a => Assert.Equal("monitor/sessions/second", a.GetAttribute("href")));
+        Assert.Null(links[0].GetAttribute("tabindex"));
+        Assert.All(links.Skip(1), a => Assert.Equal("-1", a.GetAttribute("tabindex")));
+        Assert.Empty(cut.FindAll("[data-testid=delete-session]")); // no delete without a handler
     }
 
     [Fact]
@@ -113,9 +114,7 @@ public sealed class SessionsTableTests : ComponentTestContext
             [second.Id, first.Id],
             cut.FindAll("[data-testid=session-row]").Select(r => r.GetAttribute("data-session-id"))), Patience);
 
-        await cut.Find($"[data-session-id='{first.Id}']").ClickAsync(new MouseEventArgs());
-        var navigation = Ctx.Services.GetRequiredService<BunitNavigationManager>();
-        Assert.EndsWith($"/monitor/sessions/{first.Id}", navigation.Uri);
+        Assert.Equal($"monitor/sessions/{first.Id}", cut.Find($"[data-session-id='{first.Id}'] [data-testid=session-link]").GetAttribute("href"));
     }
 
     private IRenderedComponent<IComponent> RenderMonitorPage() => Ctx.Render(builder =>

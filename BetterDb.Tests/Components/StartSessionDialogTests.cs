@@ -29,71 +29,55 @@ public sealed class StartSessionDialogTests : ComponentTestContext
     }
 
     [Fact]
-    public async Task An_out_of_range_duration_is_shown_on_the_duration_field_and_nothing_starts()
+    public async Task An_out_of_range_duration_is_said_at_once_in_words_and_units_and_nothing_starts()
     {
         var cut = RenderMonitorPage();
         await OpenDialog(cut);
 
         await cut.Find("[data-testid=duration-value]").InputAsync("90000"); // 25 h of seconds: over the 24 h the core allows
-        await cut.Find("[data-testid=start-confirm]").ClickAsync(new MouseEventArgs());
 
-        await cut.WaitForAssertionAsync(() => Assert.Contains("durationMs must be between", FieldError(cut, "duration-value")), Patience);
+        await cut.WaitForAssertionAsync(() => Assert.Contains("too long: choose from 1 second to 24 hours", FieldError(cut, "duration-value")), Patience);
+        Assert.DoesNotContain("durationMs", FieldError(cut, "duration-value"));
         Assert.Null(FieldError(cut, "byte-cap"));
-        Assert.NotEmpty(cut.FindAll("[data-testid=start-confirm]")); // still open
+        Assert.True(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled"));
+        // No stale estimate and no "I confirm a 25 h capture" for a duration that cannot be.
+        Assert.Empty(cut.FindAll("[data-testid=confirm-long]"));
+        Assert.Empty(cut.FindAll("[data-testid=estimate-projection]"));
         Assert.Empty(await Service<CaptureSessionService>().ListAsync(new SessionQuery("default")));
     }
 
     [Fact]
-    public async Task A_bad_byte_cap_is_shown_on_the_byte_cap_field()
+    public async Task A_bad_byte_cap_is_shown_on_the_byte_cap_field_and_a_huge_one_is_refused_with_the_reason()
     {
         var cut = RenderMonitorPage();
         await OpenDialog(cut);
 
         await cut.Find("[data-testid=byte-cap]").InputAsync("-5");
-        await cut.Find("[data-testid=start-confirm]").ClickAsync(new MouseEventArgs());
-
-        await cut.WaitForAssertionAsync(() => Assert.Contains("byteCap must be a positive number", FieldError(cut, "byte-cap")), Patience);
+        await cut.WaitForAssertionAsync(() => Assert.Contains("The byte cap must be more than 0", FieldError(cut, "byte-cap")), Patience);
         Assert.Null(FieldError(cut, "duration-value"));
+
+        // 909 TB (in MB): refused, with why there is a limit at all.
+        await cut.Find("[data-testid=byte-cap]").InputAsync("953000000000");
+        await cut.WaitForAssertionAsync(() => Assert.Contains("at most 100 GB", FieldError(cut, "byte-cap")), Patience);
+        Assert.Contains("stored in this app's own database", FieldError(cut, "byte-cap"));
+        Assert.True(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled"));
+
+        await cut.Find("[data-testid=byte-cap]").InputAsync("100");
+        await cut.WaitForAssertionAsync(() => Assert.Null(FieldError(cut, "byte-cap")), Patience);
+        Assert.Contains("= 100 MB", cut.Find("[data-testid=byte-cap]").Closest(".mud-input-control")!.TextContent);
     }
 
     [Fact]
-    public async Task Starting_uses_the_chosen_unit_and_caps_then_opens_the_new_session()
-    {
-        var cut = RenderMonitorPage();
-        await OpenDialog(cut);
-
-        await cut.Find("[data-testid=duration-value]").InputAsync("2");
-        await cut.Find("[data-testid=duration-unit]").Closest(".mud-input-control")!.MouseDownAsync(new MouseEventArgs()); // MudSelect opens on mousedown
-        await cut.WaitForAssertionAsync(() => Assert.NotEmpty(cut.FindAll("[data-testid=duration-unit-option]")), Patience);
-        await cut.FindAll("[data-testid=duration-unit-option]").Single(o => o.TextContent.Contains("minutes")).ClickAsync(new MouseEventArgs());
-        await cut.Find("[data-testid=requested-by]").InputAsync("alice");
-        await cut.Find("[data-testid=byte-cap]").InputAsync("4096");
-        await cut.Find("[data-testid=line-cap]").InputAsync("100");
-        await cut.Find("[data-testid=start-confirm]").ClickAsync(new MouseEventArgs());
-
-        var navigation = Ctx.Services.GetRequiredService<BunitNavigationManager>();
-        await cut.WaitForAssertionAsync(() => Assert.Contains("/monitor/sessions/", navigation.Uri), Patience);
-        var id = navigation.Uri[(navigation.Uri.LastIndexOf('/') + 1)..];
-        var session = await Service<CaptureSessionService>().GetAsync(id);
-        Assert.NotNull(session);
-        Assert.Equal(120_000, session.DurationMs);
-        Assert.Equal(4096, session.ByteCap);
-        Assert.Equal(100, session.LineCap);
-        Assert.Equal("alice", session.RequestedBy);
-        Assert.Equal("default", session.ConnectionId);
-    }
-
-    [Fact]
-    public async Task An_unknown_connection_is_reported_as_a_message()
+    public async Task An_unknown_connection_will_fail_at_the_top_and_start_is_blocked()
     {
         var cut = RenderProviders();
         var dialogs = Service<IDialogService>();
         await cut.InvokeAsync(() => dialogs.ShowAsync<StartSessionDialog>("Start",
             new DialogParameters<StartSessionDialog> { { d => d.ConnectionId, "gone" } }));
 
-        await (await cut.WaitForElementAsync("[data-testid=start-confirm]", Patience)).ClickAsync(new MouseEventArgs());
-
-        await cut.WaitForAssertionAsync(() => Assert.Contains("No connection 'gone'", cut.Find("[data-testid=start-error]").TextContent), Patience);
+        await cut.WaitForAssertionAsync(() => Assert.Equal("will_fail", cut.Find("[data-testid=start-verdict]").GetAttribute("data-level")), Patience);
+        Assert.Contains("This connection no longer exists", cut.Find("[data-testid=start-verdict]").TextContent);
+        Assert.True(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled"));
         Assert.Empty(cut.FindAll("[data-testid=running-session-link]"));
     }
 

@@ -1,3 +1,4 @@
+using BetterDb.Core.Preflight;
 using BetterDb.Blazor.Components.Pages;
 using BetterDb.Core.Capture;
 using BetterDb.Testing;
@@ -12,26 +13,30 @@ namespace BetterDb.Tests.Components;
 public sealed class StartSessionPreflightTests : ComponentTestContext
 {
     [Fact]
-    public async Task The_pre_flight_shows_in_the_dialog_and_a_long_capture_needs_its_confirmation()
+    public async Task A_server_that_cannot_be_reached_will_fail_at_the_top_and_start_stays_blocked()
     {
         var cut = await OpenDialogAsync();
         Assert.NotNull(cut.Find("[data-testid=preflight-panel]"));
-        // The closed port: the pre-flight says so, and the form stays usable.
-        await cut.WaitForAssertionAsync(() => Assert.Equal("error", cut.Find("[data-testid=preflight-panel]").GetAttribute("data-state")), Patience);
-        Assert.False(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled"));
+        // The closed port: one verdict at the top of the dialog, Start blocked and saying why.
+        await cut.WaitForAssertionAsync(() => Assert.Equal("will_fail", cut.Find("[data-testid=start-verdict]").GetAttribute("data-level")), Patience);
+        var verdict = cut.Find("[data-testid=start-verdict]");
+        Assert.Equal(PreflightVerdict.TargetUnreachable, verdict.QuerySelector("[data-testid=verdict-reason]")!.GetAttribute("data-code"));
+        Assert.Contains("cannot be reached", verdict.TextContent);
+        Assert.NotNull(verdict.QuerySelector("[data-testid=preflight-retry]"));
+        // The verdict is the dialog's first content: nothing above it to scroll past.
+        Assert.Equal("start-verdict", cut.Find(".form-grid").Children[0].GetAttribute("data-testid"));
+        // The panel does not repeat it further down.
+        Assert.Empty(cut.FindAll("[data-testid=preflight-panel] [data-testid=preflight-verdict]"));
+        Assert.True(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled"));
+        Assert.Contains("would fail", cut.Find("[data-testid=start-blocked]").TextContent);
 
+        // A long duration asks for its confirmation right under the duration, not at the end of the pre-flight.
         await cut.Find("[data-testid=duration-value]").InputAsync("400"); // 400 s > 5 min
-        await cut.WaitForAssertionAsync(() => Assert.True(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled")), Patience);
-        Assert.NotNull(cut.Find("[data-testid=confirm-long]"));
-        Assert.Contains("tick the confirmation", cut.Find("[data-testid=start-needs-confirmation]").TextContent);
-
+        await cut.WaitForAssertionAsync(() => Assert.NotNull(cut.Find("[data-testid=confirm-long]")), Patience);
+        var order = cut.Find(".form-grid").Children.Select(e => e.GetAttribute("data-testid") ?? e.ClassName).ToList();
+        Assert.True(order.IndexOf("preflight-confirmation") < order.IndexOf("preflight-panel"), string.Join(", ", order));
         await cut.Find("[data-testid=confirm-long]").ChangeAsync(new ChangeEventArgs { Value = true });
-        await cut.WaitForAssertionAsync(() => Assert.False(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled")), Patience);
-        Assert.Empty(cut.FindAll("[data-testid=start-needs-confirmation]"));
-
-        // Another duration asks again.
-        await cut.Find("[data-testid=duration-value]").InputAsync("500");
-        await cut.WaitForAssertionAsync(() => Assert.True(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled")), Patience);
+        Assert.True(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled")); // confirmed, but it still cannot succeed
     }
 
     [Fact]
@@ -89,7 +94,7 @@ public sealed class StartOnUnsupportedServerTests : ComponentTestContext
     }
 
     [Fact]
-    public async Task Unsupported_MONITOR_is_shown_in_start_error_and_nothing_starts()
+    public async Task Unsupported_MONITOR_will_fail_at_the_top_and_nothing_starts()
     {
         var cut = Ctx.Render(builder =>
         {
@@ -101,10 +106,13 @@ public sealed class StartOnUnsupportedServerTests : ComponentTestContext
             builder.CloseComponent();
         });
         _ = (await cut.WaitForElementAsync("[data-testid=start-session]", Patience)).ClickAsync(new MouseEventArgs());
-        await (await cut.WaitForElementAsync("[data-testid=start-confirm]", Patience)).ClickAsync(new MouseEventArgs());
+        await cut.WaitForElementAsync("[data-testid=start-confirm]", Patience);
 
-        await cut.WaitForAssertionAsync(() => Assert.Contains("MONITOR is renamed or disabled", cut.Find("[data-testid=start-error]").TextContent), Patience);
-        Assert.NotEmpty(cut.FindAll("[data-testid=start-confirm]")); // still open
+        await cut.WaitForAssertionAsync(() => Assert.Equal("will_fail", cut.Find("[data-testid=start-verdict]").GetAttribute("data-level")), Patience);
+        Assert.Contains("renamed or disabled", cut.Find("[data-testid=start-verdict]").TextContent);
+        Assert.True(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled"));
+        // The provider section agrees with the verdict.
+        Assert.Contains("not available", cut.Find("[data-testid=monitor-support]").TextContent);
         Assert.Empty(await Service<CaptureSessionService>().ListAsync(new SessionQuery("default")));
     }
 }

@@ -80,7 +80,7 @@ public sealed class TailFeedTests
     }
 
     [Fact]
-    public async Task When_the_capture_ends_the_feed_drains_and_ends_even_if_the_reader_scrolled_away()
+    public async Task When_the_capture_ends_a_reader_who_scrolled_away_keeps_their_place_until_they_come_back()
     {
         var tail = new LiveTail();
         using var feed = new TailFeed(tail, TimeSpan.FromMilliseconds(10));
@@ -90,6 +90,14 @@ public sealed class TailFeedTests
 
         tail.Complete();
 
+        // The capture ended: the view says so (CaptureEnded), but the lines the reader looks at stay put.
+        await Task.Delay(700);
+        Assert.True(feed.CaptureEnded);
+        Assert.False(feed.IsEnded);
+        Assert.False(run.IsCompleted);
+
+        // Back at the newest line, the held lines come in and the feed ends.
+        feed.SetFollowing(true);
         await run.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.True(feed.IsEnded);
         Assert.Equal(7, feed.Lines.Count);

@@ -159,7 +159,7 @@ public sealed class ConnectionTlsSettingsTests : IAsyncLifetime
 
     private static string[] Validate(BetterDbOptions options)
     {
-        var result = new BetterDbOptionsValidator().Validate(null, options);
+        var result = new DefaultConnectionValidator().Validate(null, options);
         return result.Succeeded ? [] : result.Failures?.ToArray() ?? [result.FailureMessage];
     }
 

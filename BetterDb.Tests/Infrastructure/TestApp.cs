@@ -19,14 +19,17 @@ public sealed class TestApp : WebApplicationFactory<Program>
     private readonly string? _defaultConnection;
     private readonly bool _ownsDirectory;
     private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
     /// <param name="defaultConnection">becomes connection <c>default</c> (<c>redis://127.0.0.1:port</c>); null for none.</param>
     /// <param name="dataDirectory">reuse a data directory (an app restart); null for a fresh temp one.</param>
     /// <param name="flushInterval">writer flush interval for captures; null is 200 ms, so tests see stored lines soon.</param>
     /// <param name="settings">more configuration, e.g. <c>BetterDb:Monitor:DefaultLineCap</c>.</param>
+    /// <param name="services">more services, e.g. a test's own outbox handler.</param>
     public TestApp(string? defaultConnection, string? dataDirectory = null, TimeSpan? flushInterval = null,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _defaultConnection = defaultConnection;
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? NewDataDirectory();
@@ -68,6 +71,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings) settings[key] = value;
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(l => l.AddProvider(_logs));
+        if (_services is not null) builder.ConfigureServices(_services);
     }
 
     protected override IHost CreateHost(IHostBuilder builder)

@@ -1,3 +1,4 @@
+using BetterDb.Core.Configuration;
 using System.Collections.Concurrent;
 using BetterDb.Core.Preflight;
 

@@ -1,3 +1,4 @@
+using BetterDb.Core.Configuration;
 using BetterDb.Core;
 using BetterDb.Core.Preflight;
 using BetterDb.Testing;

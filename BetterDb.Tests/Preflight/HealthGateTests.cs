@@ -1,3 +1,4 @@
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Preflight;
 
 namespace BetterDb.Tests.Preflight;

@@ -1,3 +1,4 @@
+using BetterDb.Core.Capture;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;

@@ -1,3 +1,4 @@
+using BetterDb.Core.Capture;
 using System.Net;
 using System.Text;
 using BetterDb.Core.Connections;

@@ -1,3 +1,4 @@
+using BetterDb.Core.Storage.Sqlite;
 using System.Text;
 using BetterDb.Core.Capture;
 using BetterDb.Core.Storage;

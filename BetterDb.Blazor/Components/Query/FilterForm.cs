@@ -7,8 +7,10 @@ namespace BetterDb.Blazor.Components.Query;
 /// <summary>
 /// What the filter bar's fields hold, as typed, and the way to and from a <see cref="LineFilter"/>.
 /// Validation is the core's (<see cref="LineFilter.Parse"/>), so the UI and the HTTP API accept and
-/// refuse the same things with the same messages; only the time window is converted here:
-/// the browser's <c>datetime-local</c> text, read in the user's time zone, becomes epoch milliseconds.
+/// refuse the same things; its messages, which name API parameters in epoch milliseconds, are said again here in the
+/// words of the form. Two things are converted: the browser's <c>datetime-local</c> text, read in the user's time zone,
+/// becomes epoch milliseconds; and the key pattern is typed as the list shows keys (<see cref="KeyPatternText"/>:
+/// <c>\n</c> is a newline), so what you see is what you can type.
 /// </summary>
 public sealed class FilterForm
 {
@@ -39,13 +41,44 @@ public sealed class FilterForm
         {
             [CommandField] = NormalizeCommands(Command),
             [ClientField] = Client,
-            [KeyField] = Key,
+            [KeyField] = string.IsNullOrEmpty(Key) ? Key : KeyPatternText.FromTyped(Key),
             [DbField] = Db?.Trim(),
             [AfterField] = after?.ToString(CultureInfo.InvariantCulture),
             [BeforeField] = before?.ToString(CultureInfo.InvariantCulture),
             [TextField] = Text,
         };
-        return LineFilter.Parse(name => values.GetValueOrDefault(name));
+        try
+        {
+            return LineFilter.Parse(name => values.GetValueOrDefault(name));
+        }
+        catch (InvalidInputException ex)
+        {
+            throw new InvalidInputException(ex.Field, InWords(ex));
+        }
+    }
+
+    /// <summary>The core's message for a field, in the form's words (its labels, no epoch milliseconds).</summary>
+    internal static string InWords(InvalidInputException ex) => ex.Field switch
+    {
+        DbField => "The database is a whole number, 0 or more.",
+        AfterField when ex.Message.Contains("later than", StringComparison.Ordinal) => "\"From\" is later than \"To\": swap them or widen the window.",
+        AfterField or BeforeField => "Enter a date and time (yyyy-mm-dd hh:mm:ss).",
+        KeyField => ex.Message.Replace("key takes at most", "a key pattern takes at most", StringComparison.Ordinal),
+        _ => ex.Message,
+    };
+
+    /// <summary>What Redis does with the key pattern as typed (an unclosed class, a trailing backslash...); empty when nothing is unusual.</summary>
+    public IReadOnlyList<string> KeyWarnings()
+    {
+        if (string.IsNullOrEmpty(Key)) return [];
+        try
+        {
+            return new RedisGlob(KeyPatternText.FromTyped(Key)).Warnings;
+        }
+        catch (InvalidInputException)
+        {
+            return []; // said on the field when applied
+        }
     }
 
     /// <summary>The fields showing <paramref name="filter"/> (times in <paramref name="zone"/>).</summary>
@@ -53,7 +86,7 @@ public sealed class FilterForm
     {
         Command = filter.Commands is null ? null : string.Join(", ", filter.Commands),
         Client = filter.Client,
-        Key = filter.Key?.Pattern,
+        Key = filter.Key is { } key ? KeyPatternText.ToTyped(key.Pattern) : null,
         Db = filter.Db?.ToString(CultureInfo.InvariantCulture),
         After = ToLocalText(filter.AfterTs, zone, endOfSecond: false),
         Before = ToLocalText(filter.BeforeTs, zone, endOfSecond: true),

@@ -57,13 +57,19 @@ public sealed class AnalysisPanelTests : ComponentTestContext
         Assert.Equal("1", timeline.GetAttribute("data-bucket"));
 
         var inferred = cut.Find("[data-testid=analysis-inferred]");
-        Assert.Contains("Inferred from the gap", cut.Find("[data-testid=analysis-inferred-note]").TextContent);
-        Assert.Contains(cut.FindAll("[data-testid=analysis-inferred-row]"), r => r.GetAttribute("data-cmd") == "GET");
-        // SET at .000000 is followed by GET at .000100: a 100 µs gap.
-        var set = cut.FindAll("[data-testid=analysis-inferred-row]").Single(r => r.GetAttribute("data-cmd") == "SET");
+        var note = cut.Find("[data-testid=analysis-inferred-note]").TextContent;
+        Assert.Contains("Inferred from the gap", note);
+        Assert.Contains("busy stretches", note);
+        // Gaps: 100 µs, 499.9 ms, 500 ms, 1 s, 1 s. The median (500 ms) puts the busy threshold at its 1 ms ceiling:
+        // only SET's 100 µs gap (SET at .000000, GET at .000100) is a command's time; the other four are idle.
+        Assert.Equal("1023", inferred.GetAttribute("data-threshold-us"));
+        Assert.Equal("1", inferred.GetAttribute("data-busy-gaps"));
+        var set = Assert.Single(cut.FindAll("[data-testid=analysis-inferred-row]"));
+        Assert.Equal("SET", set.GetAttribute("data-cmd"));
         Assert.Equal("100", set.QuerySelector("td[data-us]")!.GetAttribute("data-us"));
         Assert.Contains("100 µs", set.TextContent);
-        Assert.NotNull(inferred);
+        Assert.Contains("4 longer gaps", cut.Find("[data-testid=analysis-idle]").TextContent);
+        Assert.Equal("100%", cut.Find("[data-testid=heaviest-share]").TextContent.Trim());
 
         var largest = cut.FindAll("[data-testid=analysis-largest-row]")[0];
         Assert.Equal("2048", largest.GetAttribute("data-bytes"));

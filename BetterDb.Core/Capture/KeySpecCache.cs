@@ -1,9 +1,10 @@
+using BetterDb.Core.Lines;
 using System.Collections.Concurrent;
 using BetterDb.Core.Connections;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace BetterDb.Core.Lines;
+namespace BetterDb.Core.Capture;
 
 /// <summary>
 /// The key-spec table of each connection's server, fetched with <c>COMMAND INFO</c> on first use and kept:

@@ -3,16 +3,19 @@ using System;
 using BetterDb.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace BetterDb.Core.Storage.Migrations
+namespace BetterDb.Core.Storage.Sqlite.Migrations
 {
     [DbContext(typeof(BetterDbContext))]
-    partial class BetterDbContextModelSnapshot : ModelSnapshot
+    [Migration("20261201213538_OwnLinesDropped")]
+    partial class OwnLinesDropped
     {
-        protected override void BuildModel(ModelBuilder modelBuilder)
+        /// <inheritdoc />
+        protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
@@ -65,20 +68,8 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<int>("LineCount")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int?>("MalformedLines")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("MaxTsMicros")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("MinTsMicros")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("NodeId")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
-                        .HasDefaultValue("");
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("SessionId")
                         .IsRequired()
@@ -86,7 +77,7 @@ namespace BetterDb.Core.Storage.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("SessionId", "NodeId", "ChunkIndex")
+                    b.HasIndex("SessionId", "ChunkIndex")
                         .IsUnique();
 
                     b.ToTable("chunks", (string)null);
@@ -145,45 +136,6 @@ namespace BetterDb.Core.Storage.Migrations
                     b.ToTable("connections", (string)null);
                 });
 
-            modelBuilder.Entity("BetterDb.Core.Storage.OutboxEventEntity", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Attempts")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("ConnectionId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("DispatchedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("LastError")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("OccurredAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Payload")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("SessionId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Type")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("DispatchedAt");
-
-                    b.ToTable("outbox", (string)null);
-                });
-
             modelBuilder.Entity("BetterDb.Core.Storage.SessionEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -198,29 +150,11 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<string>("ConnectionId")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("ConnectionName")
-                        .HasColumnType("TEXT");
-
                     b.Property<long>("DurationMs")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("EndedAt")
                         .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("HeartbeatAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("ImportedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool>("Keep")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Label")
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool>("LastLineUnterminated")
-                        .HasColumnType("INTEGER");
 
                     b.Property<long>("LineCap")
                         .HasColumnType("INTEGER");
@@ -231,19 +165,10 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<long>("MalformedCount")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Note")
-                        .HasColumnType("TEXT");
-
                     b.Property<long>("OwnLinesDropped")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("OwnerInstance")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("RequestedBy")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("RunningKey")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ScheduleId")
@@ -269,13 +194,7 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<string>("TriggerId")
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("TruncatedLines")
-                        .HasColumnType("INTEGER");
-
                     b.HasKey("Id");
-
-                    b.HasIndex("RunningKey")
-                        .IsUnique();
 
                     b.HasIndex("Status");
 

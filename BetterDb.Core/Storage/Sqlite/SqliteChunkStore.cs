@@ -1,7 +1,8 @@
+using BetterDb.Core.Storage;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 
-namespace BetterDb.Core.Storage;
+namespace BetterDb.Core.Storage.Sqlite;
 
 public sealed class SqliteChunkStore(IDbContextFactory<BetterDbContext> contexts) : IChunkStore
 {

@@ -8,17 +8,34 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace BetterDb.Core.Storage.Migrations
+namespace BetterDb.Core.Storage.Sqlite.Migrations
 {
     [DbContext(typeof(BetterDbContext))]
-    [Migration("20261130092313_InitialCreate")]
-    partial class InitialCreate
+    [Migration("20261201211719_ConnectionTls")]
+    partial class ConnectionTls
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+
+            modelBuilder.Entity("BetterDb.Core.Storage.AnalysisEntity", b =>
+                {
+                    b.Property<string>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ComputedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("SessionId");
+
+                    b.ToTable("analyses", (string)null);
+                });
 
             modelBuilder.Entity("BetterDb.Core.Storage.ChunkEntity", b =>
                 {
@@ -71,6 +88,12 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<string>("Id")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CaCertificate")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClientCertificate")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -90,10 +113,16 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<int>("Port")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ProtectedClientKey")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ProtectedPassword")
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("Tls")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("TlsInsecure")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("UpdatedAt")

@@ -8,11 +8,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace BetterDb.Core.Storage.Migrations
+namespace BetterDb.Core.Storage.Sqlite.Migrations
 {
     [DbContext(typeof(BetterDbContext))]
-    [Migration("20261201224751_SessionImportedAt")]
-    partial class SessionImportedAt
+    [Migration("20261201222333_ChunkRangesAndTruncatedLines")]
+    partial class ChunkRangesAndTruncatedLines
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -163,9 +163,6 @@ namespace BetterDb.Core.Storage.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("EndedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("ImportedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("LastLineUnterminated")

@@ -3,19 +3,16 @@ using System;
 using BetterDb.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace BetterDb.Core.Storage.Migrations
+namespace BetterDb.Core.Storage.Sqlite.Migrations
 {
     [DbContext(typeof(BetterDbContext))]
-    [Migration("20261201232758_OwnershipOutboxNodeChunks")]
-    partial class OwnershipOutboxNodeChunks
+    partial class BetterDbContextModelSnapshot : ModelSnapshot
     {
-        /// <inheritdoc />
-        protected override void BuildTargetModel(ModelBuilder modelBuilder)
+        protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");

@@ -8,11 +8,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace BetterDb.Core.Storage.Migrations
+namespace BetterDb.Core.Storage.Sqlite.Migrations
 {
     [DbContext(typeof(BetterDbContext))]
-    [Migration("20261201213538_OwnLinesDropped")]
-    partial class OwnLinesDropped
+    [Migration("20261201224751_SessionImportedAt")]
+    partial class SessionImportedAt
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -66,6 +66,15 @@ namespace BetterDb.Core.Storage.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("LineCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MalformedLines")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MaxTsMicros")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MinTsMicros")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("NodeId")
@@ -156,6 +165,12 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<DateTime?>("EndedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("ImportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("LastLineUnterminated")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("LineCap")
                         .HasColumnType("INTEGER");
 
@@ -193,6 +208,9 @@ namespace BetterDb.Core.Storage.Migrations
 
                     b.Property<string>("TriggerId")
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("TruncatedLines")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 

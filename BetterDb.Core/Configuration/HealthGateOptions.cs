@@ -1,7 +1,8 @@
+using BetterDb.Core.Configuration;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
-namespace BetterDb.Core.Preflight;
+namespace BetterDb.Core.Configuration;
 
 /// <summary>
 /// The <c>BetterDb:HealthGate</c> section: when the server is too stressed for MONITOR.

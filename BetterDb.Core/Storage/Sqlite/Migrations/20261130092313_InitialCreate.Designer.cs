@@ -8,34 +8,17 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace BetterDb.Core.Storage.Migrations
+namespace BetterDb.Core.Storage.Sqlite.Migrations
 {
     [DbContext(typeof(BetterDbContext))]
-    [Migration("20261201222333_ChunkRangesAndTruncatedLines")]
-    partial class ChunkRangesAndTruncatedLines
+    [Migration("20261130092313_InitialCreate")]
+    partial class InitialCreate
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
-
-            modelBuilder.Entity("BetterDb.Core.Storage.AnalysisEntity", b =>
-                {
-                    b.Property<string>("SessionId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("ComputedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Json")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("SessionId");
-
-                    b.ToTable("analyses", (string)null);
-                });
 
             modelBuilder.Entity("BetterDb.Core.Storage.ChunkEntity", b =>
                 {
@@ -68,15 +51,6 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<int>("LineCount")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int?>("MalformedLines")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("MaxTsMicros")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("MinTsMicros")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("NodeId")
                         .HasColumnType("TEXT");
 
@@ -95,12 +69,6 @@ namespace BetterDb.Core.Storage.Migrations
             modelBuilder.Entity("BetterDb.Core.Storage.ConnectionEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("CaCertificate")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ClientCertificate")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")
@@ -122,16 +90,10 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<int>("Port")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("ProtectedClientKey")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("ProtectedPassword")
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("Tls")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<bool>("TlsInsecure")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("UpdatedAt")
@@ -165,9 +127,6 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<DateTime?>("EndedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<bool>("LastLineUnterminated")
-                        .HasColumnType("INTEGER");
-
                     b.Property<long>("LineCap")
                         .HasColumnType("INTEGER");
 
@@ -175,9 +134,6 @@ namespace BetterDb.Core.Storage.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("MalformedCount")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("OwnLinesDropped")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("RequestedBy")
@@ -205,9 +161,6 @@ namespace BetterDb.Core.Storage.Migrations
 
                     b.Property<string>("TriggerId")
                         .HasColumnType("TEXT");
-
-                    b.Property<long>("TruncatedLines")
-                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 

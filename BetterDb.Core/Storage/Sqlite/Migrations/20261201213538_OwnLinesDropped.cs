@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace BetterDb.Core.Storage.Migrations
+namespace BetterDb.Core.Storage.Sqlite.Migrations
 {
     /// <inheritdoc />
     public partial class OwnLinesDropped : Migration

@@ -8,11 +8,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace BetterDb.Core.Storage.Migrations
+namespace BetterDb.Core.Storage.Sqlite.Migrations
 {
     [DbContext(typeof(BetterDbContext))]
-    [Migration("20261201211719_ConnectionTls")]
-    partial class ConnectionTls
+    [Migration("20261201232758_OwnershipOutboxNodeChunks")]
+    partial class OwnershipOutboxNodeChunks
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -68,8 +68,20 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<int>("LineCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("MalformedLines")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MaxTsMicros")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MinTsMicros")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("NodeId")
-                        .HasColumnType("TEXT");
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("");
 
                     b.Property<string>("SessionId")
                         .IsRequired()
@@ -77,7 +89,7 @@ namespace BetterDb.Core.Storage.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("SessionId", "ChunkIndex")
+                    b.HasIndex("SessionId", "NodeId", "ChunkIndex")
                         .IsUnique();
 
                     b.ToTable("chunks", (string)null);
@@ -136,6 +148,45 @@ namespace BetterDb.Core.Storage.Migrations
                     b.ToTable("connections", (string)null);
                 });
 
+            modelBuilder.Entity("BetterDb.Core.Storage.OutboxEventEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ConnectionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DispatchedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("OccurredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DispatchedAt");
+
+                    b.ToTable("outbox", (string)null);
+                });
+
             modelBuilder.Entity("BetterDb.Core.Storage.SessionEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -150,11 +201,29 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<string>("ConnectionId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ConnectionName")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("DurationMs")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("EndedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("HeartbeatAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ImportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Keep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Label")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("LastLineUnterminated")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("LineCap")
                         .HasColumnType("INTEGER");
@@ -165,7 +234,19 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<long>("MalformedCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Note")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("OwnLinesDropped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OwnerInstance")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RequestedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RunningKey")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ScheduleId")
@@ -191,7 +272,13 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<string>("TriggerId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("TruncatedLines")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("RunningKey")
+                        .IsUnique();
 
                     b.HasIndex("Status");
 

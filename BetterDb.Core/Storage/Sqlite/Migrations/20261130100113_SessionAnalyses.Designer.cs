@@ -8,11 +8,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace BetterDb.Core.Storage.Migrations
+namespace BetterDb.Core.Storage.Sqlite.Migrations
 {
     [DbContext(typeof(BetterDbContext))]
-    [Migration("20261201232409_SessionLabelNoteKeep")]
-    partial class SessionLabelNoteKeep
+    [Migration("20261130100113_SessionAnalyses")]
+    partial class SessionAnalyses
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -68,15 +68,6 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<int>("LineCount")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int?>("MalformedLines")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("MaxTsMicros")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("MinTsMicros")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("NodeId")
                         .HasColumnType("TEXT");
 
@@ -95,12 +86,6 @@ namespace BetterDb.Core.Storage.Migrations
             modelBuilder.Entity("BetterDb.Core.Storage.ConnectionEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("CaCertificate")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ClientCertificate")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")
@@ -122,16 +107,10 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<int>("Port")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("ProtectedClientKey")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("ProtectedPassword")
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("Tls")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<bool>("TlsInsecure")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("UpdatedAt")
@@ -159,26 +138,11 @@ namespace BetterDb.Core.Storage.Migrations
                     b.Property<string>("ConnectionId")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("ConnectionName")
-                        .HasColumnType("TEXT");
-
                     b.Property<long>("DurationMs")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("EndedAt")
                         .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("ImportedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool>("Keep")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Label")
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool>("LastLineUnterminated")
-                        .HasColumnType("INTEGER");
 
                     b.Property<long>("LineCap")
                         .HasColumnType("INTEGER");
@@ -187,12 +151,6 @@ namespace BetterDb.Core.Storage.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("MalformedCount")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Note")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("OwnLinesDropped")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("RequestedBy")
@@ -220,9 +178,6 @@ namespace BetterDb.Core.Storage.Migrations
 
                     b.Property<string>("TriggerId")
                         .HasColumnType("TEXT");
-
-                    b.Property<long>("TruncatedLines")
-                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
-namespace BetterDb.Core.Storage;
+namespace BetterDb.Core.Storage.Sqlite;
 
 /// <summary>Per-connection settings: in WAL mode NORMAL sync is durable across app crashes and much faster than FULL.</summary>
 public sealed class SqlitePragmas : DbConnectionInterceptor
