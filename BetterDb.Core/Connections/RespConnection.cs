@@ -8,7 +8,11 @@ namespace BetterDb.Core.Connections;
 /// <summary>An error reply from the server, with its exact text (e.g. "NOPERM ...").</summary>
 public sealed class RedisServerException(string message) : Exception(message);
 
-/// <summary>A RESP2 reply: simple string (+), error (-), integer (:), bulk ($) or array (*).</summary>
+/// <summary>
+/// A reply: simple string (+), error (-), integer (:), bulk ($) or array (*). RESP3 replies are read as their RESP2
+/// counterparts: a map as a flat key/value array, a set or push as an array, null as a nil bulk, a boolean as
+/// 1 or 0, a double or big number as a simple string, a verbatim string as a bulk, a blob error as an error.
+/// </summary>
 public sealed record RespReply(char Type, string? Text, long Integer = 0, RespReply[]? Items = null)
 {
     public bool IsError => Type == '-';
@@ -183,14 +187,47 @@ public sealed class RespConnection : IAsyncDisposable
                 return true;
             }
             case '*':
+            case '~': // RESP3 set
+            case '>': // RESP3 push
+            case '%': // RESP3 map: key, value, key, value... read as the flat array RESP2 servers send
             {
                 var n = int.Parse(line, System.Globalization.CultureInfo.InvariantCulture);
                 if (n < 0) { reply = new RespReply('*', null); return true; }
+                if (type == '%') n *= 2;
                 var items = new RespReply[n];
                 for (var i = 0; i < n; i++)
                     if (!TryParseReply(ref reader, out items[i]!)) return false;
                 reply = new RespReply('*', null, n, items);
                 return true;
+            }
+            // RESP3 scalars, read as their RESP2 counterparts so callers need not care which protocol the server speaks.
+            case '_':
+                reply = new RespReply('$', null);
+                return true;
+            case '#':
+                reply = new RespReply(':', null, line == "t" ? 1 : 0);
+                return true;
+            case ',':
+            case '(':
+                reply = new RespReply('+', line);
+                return true;
+            case '=':
+            case '!':
+            {
+                var len = int.Parse(line, System.Globalization.CultureInfo.InvariantCulture);
+                if (reader.Remaining < len + 2) return false;
+                var text = Encoding.UTF8.GetString(reader.UnreadSequence.Slice(0, len));
+                reader.Advance(len + 2);
+                // A verbatim string starts with its format ("txt:"); a blob error is an error with its text.
+                reply = type == '=' ? new RespReply('$', text.Length >= 4 && text[3] == ':' ? text[4..] : text) : new RespReply('-', text);
+                return true;
+            }
+            case '|': // RESP3 attribute: metadata before the reply it describes; skipped
+            {
+                var n = int.Parse(line, System.Globalization.CultureInfo.InvariantCulture) * 2;
+                for (var i = 0; i < n; i++)
+                    if (!TryParseReply(ref reader, out _)) return false;
+                return TryParseReply(ref reader, out reply);
             }
             default:
                 throw new IOException($"unexpected RESP reply type '{(char)type}'");
