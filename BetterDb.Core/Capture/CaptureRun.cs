@@ -22,13 +22,16 @@ internal sealed class CaptureRun
     private readonly CancellationTokenSource _stop = new();
     private readonly WatchdogLimits? _watchdogLimits;
     private readonly TimeSpan _watchdogInterval;
+    private readonly bool _excludeOwnTraffic;
     private CaptureEnd? _requestedEnd;
     private CaptureWatchdog? _watchdog;
 
     /// <param name="watchdogLimits">null: no watchdog.</param>
+    /// <param name="excludeOwnTraffic">leave the lines of the app's own connections to this server out.</param>
     public CaptureRun(string sessionId, string connectionId, ConnectionProfile profile, CaptureWriter writer, LiveTail tail, TimeSpan duration,
-        WatchdogLimits? watchdogLimits, TimeSpan watchdogInterval, ILogger log)
+        WatchdogLimits? watchdogLimits, TimeSpan watchdogInterval, bool excludeOwnTraffic, ILogger log)
     {
+        _excludeOwnTraffic = excludeOwnTraffic;
         _watchdogLimits = watchdogLimits;
         _watchdogInterval = watchdogInterval;
         SessionId = sessionId;
@@ -111,14 +114,16 @@ internal sealed class CaptureRun
             return CaptureEnd.MonitorOpenFailed(ex.Message);
         }
 
+        // The app's own connections to this server (now and as they come and go) are not what the server is asked to do.
+        using var own = _excludeOwnTraffic ? OwnClients.Watch(OwnClients.ServerKey(_profile), _writer.ExcludeClient, _writer.IncludeClient) : null;
         using (connection)
         {
             _log.LogInformation("Capture {SessionId} on {Endpoint} started", SessionId, _profile.Endpoint);
             // The duration counts from the moment MONITOR is on.
             _stop.CancelAfter(_duration);
             if (_watchdogLimits is not null)
-                Volatile.Write(ref _watchdog, CaptureWatchdog.Start(_profile, connection.ClientId, CaptureWatchdog.FormatAddress(connection.LocalEndPoint),
-                    _watchdogLimits, _watchdogInterval, RequestStop, _writer.ExcludeClient, _log));
+                Volatile.Write(ref _watchdog, CaptureWatchdog.Start(_profile, connection.ClientId, OwnClients.Format(connection.LocalEndPoint),
+                    _watchdogLimits, _watchdogInterval, RequestStop, _excludeOwnTraffic ? _writer.ExcludeClient : _ => { }, _log));
             // A cap stops the reader from inside; a storage failure has to interrupt it from outside.
             _ = _writer.StopRequested.ContinueWith(_ =>
                 {

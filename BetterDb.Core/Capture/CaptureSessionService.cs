@@ -155,7 +155,7 @@ public sealed class CaptureSessionService
             var watchdog = _options.Monitor.Watchdog;
             var run = new CaptureRun(entity.Id, connectionId, profile, writer, tail, TimeSpan.FromMilliseconds(duration),
                 watchdog.Enabled ? WatchdogLimits.From(watchdog, _healthGate.MemoryPctThreshold) : null,
-                TimeSpan.FromMilliseconds(watchdog.IntervalMs), _log);
+                TimeSpan.FromMilliseconds(watchdog.IntervalMs), _options.Monitor.ExcludeOwnTraffic, _log);
             var running = new RunningCapture(run, CaptureSession.From(entity));
             // Completion exists before the run is visible in _runs (StopAsync/DeleteAsync/ShutdownAsync await it),
             // and the run starts only after it is there (RunToEndAsync removes it when done).
@@ -172,6 +172,36 @@ public sealed class CaptureSessionService
             claim.Recorded.TrySetResult(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Records an automated capture that did not run (the health gate was closed, the connection busy): a session
+    /// with status <c>skipped</c> and the reason, so the attempt is on the record and its subscribers hear of it.
+    /// </summary>
+    public async Task<CaptureSession> RecordSkippedAsync(StartCaptureRequest request, string reason, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(request.ConnectionId)) throw new InvalidInputException("connectionId", "connectionId is required.");
+        var profile = await _connections.GetAsync(request.ConnectionId, ct);
+        var now = DateTime.UtcNow;
+        var session = await _lifecycle.CreateAsync(new SessionEntity
+        {
+            Id = Guid.CreateVersion7().ToString("N"),
+            ConnectionId = request.ConnectionId,
+            ConnectionName = profile?.Name,
+            Status = SessionStatus.Skipped,
+            TerminationReason = reason,
+            Source = request.Source,
+            RequestedBy = request.RequestedBy,
+            TriggerId = request.TriggerId,
+            ScheduleId = request.ScheduleId,
+            StartedAt = now,
+            EndedAt = now,
+            DurationMs = request.DurationMs ?? DefaultDurationMs,
+            ByteCap = request.ByteCap ?? _options.Monitor.DefaultByteCap,
+            LineCap = request.LineCap ?? _options.Monitor.DefaultLineCap,
+        }, ct);
+        SessionChanged?.Invoke(session);
+        return session;
     }
 
     private async Task RunToEndAsync(RunningCapture running)

@@ -155,10 +155,9 @@ internal sealed class CaptureWatchdog : IAsyncDisposable
 
     private BlockingRespConnection Open(CancellationToken ct)
     {
-        // Our socket's own view of its address covers the handshake's CLIENT SETNAME; CLIENT INFO (Redis 6.2+)
-        // then tells the address the server really gives our lines, which differs behind NAT or a proxy.
-        var client = BlockingRespConnection.Open(_profile, RedisCommandClient.ClientName("watchdog"), CommandTimeout, ct,
-            local => { if (FormatAddress(local) is { } address) _ownAddress(address); });
+        // Registered among OwnClients (the capture drops its lines) from our socket's own view of its address;
+        // CLIENT INFO (Redis 6.2+) then tells the address the server really gives our lines, which differs behind NAT.
+        var client = BlockingRespConnection.Open(_profile, RedisCommandClient.ClientName("watchdog"), CommandTimeout, ct);
         _abort = client.Abort;
         var info = client.Command(CommandTimeout, "CLIENT", "INFO");
         if (!info.IsError && info.Text is { } text && ClientField(text, "addr") is { } seen) _ownAddress(seen);
@@ -222,16 +221,6 @@ internal sealed class CaptureWatchdog : IAsyncDisposable
             if (part.Length > name.Length && part[name.Length] == '=' && part.StartsWith(name, StringComparison.Ordinal))
                 return part[(name.Length + 1)..].TrimEnd('\r', '\n');
         return null;
-    }
-
-    /// <summary>An endpoint as Redis writes client addresses: <c>1.2.3.4:5</c>, <c>[::1]:5</c>.</summary>
-    internal static string? FormatAddress(EndPoint? endPoint)
-    {
-        if (endPoint is not IPEndPoint ip) return null;
-        var address = ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address;
-        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-            ? $"[{address}]:{ip.Port}"
-            : $"{address}:{ip.Port}";
     }
 
     public async ValueTask DisposeAsync()

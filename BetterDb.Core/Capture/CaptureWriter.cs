@@ -108,6 +108,13 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     /// <summary>Lines of the app's own connections, dropped before storing.</summary>
     public long OwnLinesDropped => Volatile.Read(ref _ownLinesDropped);
 
+    /// <summary>Keeps the lines of <paramref name="address"/> again: our client there closed, and a later one may get its port.</summary>
+    public void IncludeClient(string address)
+    {
+        var bytes = System.Text.Encoding.ASCII.GetBytes(address);
+        lock (_gate) _ownAddresses = _ownAddresses.Where(a => !a.AsSpan().SequenceEqual(bytes)).ToArray();
+    }
+
     /// <summary>Drops the lines of a client of the app's own (e.g. the watchdog) from now on.</summary>
     /// <param name="address">as MONITOR writes it: <c>127.0.0.1:50012</c>.</param>
     public void ExcludeClient(string address)

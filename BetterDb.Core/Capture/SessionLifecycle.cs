@@ -23,7 +23,9 @@ public sealed class SessionLifecycle(IDbContextFactory<BetterDbContext> contexts
         await using var db = await contexts.CreateDbContextAsync(ct);
         var session = CaptureSession.From(entity);
         db.Sessions.Add(entity);
-        db.Outbox.Add(Outbox.Event(SessionEventType.Started, entity.Id, entity.ConnectionId, session));
+        // A session born finished (a skipped trigger or schedule tick) has only its end to tell.
+        db.Outbox.Add(Outbox.Event(entity.Status == SessionStatus.Running ? SessionEventType.Started : SessionEventType.Ended,
+            entity.Id, entity.ConnectionId, session));
         try
         {
             await db.SaveChangesAsync(ct);

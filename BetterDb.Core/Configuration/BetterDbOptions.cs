@@ -56,6 +56,8 @@ public sealed class MonitorOptions
     public long DefaultByteCap { get; set; } = 52_428_800;
     public long DefaultLineCap { get; set; } = 5_000_000;
     public bool RedactValues { get; set; }
+    /// <summary>Leave the app's own connections' commands (collectors, pre-flight, the watchdog) out of captures.</summary>
+    public bool ExcludeOwnTraffic { get; set; } = true;
     public WatchdogOptions Watchdog { get; set; } = new();
 
     /// <summary>

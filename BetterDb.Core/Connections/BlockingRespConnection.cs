@@ -31,6 +31,7 @@ public sealed class BlockingRespConnection : IDisposable
     private byte[] _buffer = new byte[16 * 1024];
     private int _start, _end;
     private bool _answered;
+    private IDisposable? _own;
 
     private BlockingRespConnection(Socket socket, Stream stream, TlsClientSettings? tls, string endpoint)
     {
@@ -57,8 +58,9 @@ public sealed class BlockingRespConnection : IDisposable
     /// <exception cref="AuthenticationException">the TLS handshake failed, with what to change</exception>
     /// <exception cref="RedisServerException">the server refused AUTH, with its exact words</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled</exception>
+    /// <param name="own">register it among <see cref="OwnClients"/> (every connection but MONITOR's own, whose lines no capture sees).</param>
     public static BlockingRespConnection Open(ConnectionProfile profile, string clientName, TimeSpan timeout, CancellationToken ct,
-        Action<EndPoint?>? connected = null)
+        Action<EndPoint?>? connected = null, bool own = true)
     {
         var started = Stopwatch.GetTimestamp();
         var socket = Connect(profile, timeout, ct);
@@ -70,6 +72,7 @@ public sealed class BlockingRespConnection : IDisposable
             stream = new NetworkStream(socket, ownsSocket: false);
             if (tls is not null) stream = AuthenticateTls(stream, socket, tls, timeout, timeout - Stopwatch.GetElapsedTime(started));
             var connection = new BlockingRespConnection(socket, stream, tls, profile.Endpoint);
+            if (own) connection._own = OwnClients.Register(OwnClients.ServerKey(profile), connection.LocalEndPoint);
             connected?.Invoke(connection.LocalEndPoint);
             var hasAuth = !string.IsNullOrEmpty(profile.Password);
             string[][] commands = hasAuth
@@ -186,6 +189,7 @@ public sealed class BlockingRespConnection : IDisposable
         _stream.Dispose();
         _socket.Dispose();
         _tls?.Dispose();
+        _own?.Dispose();
     }
 
     private static void Shutdown(Socket socket)

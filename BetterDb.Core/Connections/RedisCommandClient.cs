@@ -23,12 +23,14 @@ public sealed class RedisCommandClient : IAsyncDisposable
     private readonly RespConnection _conn;
     private readonly TimeSpan _timeout;
     private readonly string _endpoint;
+    private readonly IDisposable _own;
 
-    private RedisCommandClient(RespConnection conn, TimeSpan timeout, string endpoint)
+    private RedisCommandClient(RespConnection conn, TimeSpan timeout, string endpoint, IDisposable own)
     {
         _conn = conn;
         _timeout = timeout;
         _endpoint = endpoint;
+        _own = own;
     }
 
     /// <summary>The client name for <paramref name="purpose"/>: <c>betterdb-preflight</c>, <c>betterdb-watchdog</c>, ...</summary>
@@ -43,20 +45,25 @@ public sealed class RedisCommandClient : IAsyncDisposable
         Action<System.Net.EndPoint?>? connected = null)
     {
         RespConnection? conn = null;
+        IDisposable? own = null;
         try
         {
             conn = await RespConnection.OpenAsync(profile, timeout, ct);
+            // Registered before the first command, so a capture of this server leaves even the handshake out.
+            own = OwnClients.Register(OwnClients.ServerKey(profile), conn.LocalEndPoint);
             connected?.Invoke(conn.LocalEndPoint);
             await conn.HandshakeAsync(profile, ClientName(purpose), timeout, ct);
-            return new RedisCommandClient(conn, timeout, profile.Endpoint);
+            return new RedisCommandClient(conn, timeout, profile.Endpoint, own);
         }
         catch (Exception ex) when (IsTransport(ex) || ex is RedisServerException)
         {
+            own?.Dispose();
             if (conn is not null) await conn.DisposeAsync();
             throw new TargetUnreachableException($"{profile.Endpoint}: {ex.Message}", ex);
         }
         catch
         {
+            own?.Dispose();
             if (conn is not null) await conn.DisposeAsync();
             throw;
         }
@@ -91,5 +98,9 @@ public sealed class RedisCommandClient : IAsyncDisposable
 
     public static bool IsTransport(Exception ex) => ex is IOException or TimeoutException or AuthenticationException or System.Net.Sockets.SocketException;
 
-    public ValueTask DisposeAsync() => _conn.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _conn.DisposeAsync();
+        _own.Dispose();
+    }
 }

@@ -36,7 +36,8 @@ public sealed class MonitorConnection : IDisposable
     public static MonitorConnection Open(ConnectionProfile profile, TimeSpan timeout, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var connection = BlockingRespConnection.Open(profile, ClientName, timeout, ct);
+        // Not among our own clients: a capture never sees its own MONITOR connection's commands.
+        var connection = BlockingRespConnection.Open(profile, ClientName, timeout, ct, own: false);
         using var registration = ct.Register(connection.Abort);
         try
         {

@@ -228,3 +228,56 @@ public sealed class WatchdogJudgeTests
         Assert.Equal(0.5, WatchdogLimits.From(new WatchdogOptions { MaxMemoryFraction = 0.5 }, 0.7).MaxMemoryFraction);
     }
 }
+
+/// <summary>Issue 13 item 2: the app's own connections to a server never pollute a capture of it.</summary>
+[Collection(WatchdogCollection.Name)]
+public sealed class OwnTrafficTests(WatchdogRedisFixture fx)
+{
+    [Fact]
+    public async Task Commands_of_the_apps_own_clients_are_left_out_and_counted_and_everyone_elses_kept()
+    {
+        await RedisProbe.WaitForNoMonitorAsync(fx.Client);
+        await using var app = new TestApp(fx.Url);
+        var api = new BetterDbApi(app.CreateClient());
+        var session = await api.StartCaptureAsync(durationMs: 60_000);
+        await RedisProbe.WaitForMonitorAsync(fx.Client);
+
+        // An in-app client polling the way history collectors do (every 100 ms), while a real client works.
+        var profile = new BetterDb.Core.Connections.ConnectionProfile { Id = "default", Name = "default", Host = "127.0.0.1", Port = fx.Server.Port };
+        await using (var poller = await BetterDb.Core.Connections.RedisCommandClient.OpenAsync(profile, "history", TimeSpan.FromSeconds(5)))
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await poller.SendAsync(default, "INFO");
+                await poller.SendAsync(default, "SLOWLOG", "GET", "10");
+                await poller.SendAsync(default, "ECHO", $"own-{i}");
+                await fx.Client.GetDatabase().StringSetAsync($"other:{i}", "v");
+                await Task.Delay(100);
+            }
+        }
+        var lines = await api.WaitForLinesAsync(session.Id, ls => ls.Count(l => l.Cmd == "SET") == 10, "the real client's lines");
+        var stopped = await api.StopAsync(session.Id);
+        Assert.DoesNotContain(lines, l => l.Cmd == "ECHO" || l.Cmd == "INFO" || l.Cmd == "SLOWLOG");
+        Assert.DoesNotContain(lines, l => l.Args.Contains("betterdb-history"));
+        var json = await api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}");
+        // 10 INFO + 10 ECHO (SLOWLOG is an admin command MONITOR never shows) + the handshake's CLIENT SETNAME, and the watchdog's.
+        Assert.True(json.GetProperty("ownLinesDropped").GetInt64() >= 21, json.GetProperty("ownLinesDropped").ToString());
+        Assert.Equal("completed", stopped.Status);
+    }
+
+    [Fact]
+    public async Task With_ExcludeOwnTraffic_off_they_are_kept()
+    {
+        await RedisProbe.WaitForNoMonitorAsync(fx.Client);
+        await using var app = new TestApp(fx.Url, settings: new Dictionary<string, string?> { ["BetterDb:Monitor:ExcludeOwnTraffic"] = "false" });
+        var api = new BetterDbApi(app.CreateClient());
+        var session = await api.StartCaptureAsync(durationMs: 60_000);
+        await RedisProbe.WaitForMonitorAsync(fx.Client);
+        var profile = new BetterDb.Core.Connections.ConnectionProfile { Id = "default", Name = "default", Host = "127.0.0.1", Port = fx.Server.Port };
+        await using (var poller = await BetterDb.Core.Connections.RedisCommandClient.OpenAsync(profile, "history", TimeSpan.FromSeconds(5)))
+            await poller.SendAsync(default, "ECHO", "kept");
+        var lines = await api.WaitForLinesAsync(session.Id, ls => ls.Any(l => l.Cmd == "ECHO"), "our ECHO kept");
+        await api.StopAsync(session.Id);
+        Assert.Contains(lines, l => l.Cmd == "ECHO" && l.Args[0] == "kept");
+    }
+}
