@@ -34,6 +34,8 @@ public sealed record CaptureSession
     public string? Note { get; init; }
     /// <summary>Kept when retention prunes old sessions.</summary>
     public bool Keep { get; init; }
+    /// <summary>Values of write commands were replaced by <c>(redacted)</c> before anything was stored or shown.</summary>
+    public bool Redacted { get; init; }
 
     /// <summary>When an import was uploaded; its <see cref="StartedAt"/> and <see cref="EndedAt"/> are the file's earliest and latest line.</summary>
     public DateTime? ImportedAt { get; init; }
@@ -79,6 +81,7 @@ public sealed record CaptureSession
         Label = e.Label,
         Note = e.Note,
         Keep = e.Keep,
+        Redacted = e.Redacted,
     };
 }
 

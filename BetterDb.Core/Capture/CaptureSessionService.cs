@@ -137,6 +137,7 @@ public sealed class CaptureSessionService
                 DurationMs = duration,
                 ByteCap = byteCap,
                 LineCap = lineCap,
+                Redacted = _options.Monitor.RedactValues,
             };
             try
             {
@@ -151,7 +152,7 @@ public sealed class CaptureSessionService
             }
 
             var tail = new LiveTail();
-            var writer = new CaptureWriter(entity.Id, null, byteCap, lineCap, _chunks, tail, WriterSettings);
+            var writer = new CaptureWriter(entity.Id, null, byteCap, lineCap, _chunks, tail, WriterSettings with { RedactValues = entity.Redacted });
             var watchdog = _options.Monitor.Watchdog;
             var run = new CaptureRun(entity.Id, connectionId, profile, writer, tail, TimeSpan.FromMilliseconds(duration),
                 watchdog.Enabled ? WatchdogLimits.From(watchdog, _healthGate.MemoryPctThreshold) : null,

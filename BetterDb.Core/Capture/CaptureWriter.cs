@@ -22,6 +22,8 @@ public sealed record CaptureWriterSettings
     public TimeSpan TailInterval { get; init; } = TimeSpan.FromMilliseconds(50);
     public byte Codec { get; init; } = ChunkCodec.Default;
     public int CompressionLevel { get; init; } = 1;
+    /// <summary>Replace the values of write commands by <c>(redacted)</c> before anything is stored or shown (<see cref="ValueRedaction"/>).</summary>
+    public bool RedactValues { get; init; }
     /// <summary>The longest line kept whole; a longer one is kept cut to this, with its length (<see cref="TruncatedLine"/>).</summary>
     public int MaxLineBytes { get; init; } = DefaultMaxLineBytes;
     public const int DefaultMaxLineBytes = 64 * 1024 * 1024;
@@ -164,7 +166,7 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
 
     public int LineLimitBytes => _settings.MaxLineBytes;
 
-    private bool Append(ReadOnlySpan<byte> line, ReadOnlySpan<byte> truncationMarker)
+    private bool Append(ReadOnlySpan<byte> line, ReadOnlySpan<byte> truncationMarker, bool redactionDone = false)
     {
         if (_capReached is not null || _completed) return false;
         var truncated = truncationMarker.Length > 0;
@@ -173,6 +175,8 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         if (!truncated)
         {
             wellFormed = MonitorLineParser.TryParse(line, out var view);
+            // With redaction on, a line that cannot be split into arguments keeps none of its bytes.
+            if (!wellFormed && _settings.RedactValues && !redactionDone) return Append("(redacted: not a MONITOR line)"u8, [], redactionDone: true);
             if (wellFormed)
             {
                 if (_ownAddresses.Length > 0 && IsOwn(view.Addr))
@@ -181,9 +185,19 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
                     return true;
                 }
                 ts = view.TimestampMicros;
+                if (_settings.RedactValues)
+                {
+                    _redacted.Clear();
+                    if (ValueRedaction.TryRedact(line, view, _redacted)) line = _redacted.WrittenSpan;
+                }
             }
         }
-        else if (MonitorLineParser.TryReadTimestamp(line, out var cutTs)) ts = cutTs;
+        else
+        {
+            // A cut line cannot be split into its arguments: with redaction on, only its header is kept.
+            if (_settings.RedactValues && !redactionDone) return AppendCutRedacted(line, truncationMarker);
+            if (MonitorLineParser.TryReadTimestamp(line, out var cutTs)) ts = cutTs;
+        }
 
         var size = line.Length + truncationMarker.Length + 1;
         if (_byteCount + size > _byteCap)
@@ -259,6 +273,21 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     }
 
     private int PooledBufferBytes => _settings.ChunkMaxBytes + 4096;
+
+    private readonly ArrayBufferWriter<byte> _redacted = new(1024);
+
+    /// <summary>
+    /// A line cut at the line limit cannot be parsed into its arguments, so with redaction on only its header is
+    /// kept (time, client, command), the arguments replaced by the marker: no value reaches storage.
+    /// </summary>
+    private bool AppendCutRedacted(ReadOnlySpan<byte> kept, ReadOnlySpan<byte> truncationMarker)
+    {
+        var quote = kept.IndexOf("] \""u8);
+        if (quote < 0) return Append("(redacted)"u8, truncationMarker);
+        var verbEnd = kept[(quote + 3)..].IndexOf((byte)'"');
+        var header = verbEnd < 0 ? kept[..(quote + 2)] : kept[..(quote + 3 + verbEnd + 1)];
+        return Append([.. header, .. " \"(redacted)\""u8], truncationMarker, redactionDone: true);
+    }
 
     private bool IsOwn(ReadOnlySpan<byte> address)
     {

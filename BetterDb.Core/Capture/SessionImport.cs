@@ -22,6 +22,7 @@ public sealed class SessionImport(
     IChunkStore chunks,
     CaptureSessionService sessions,
     SessionLifecycle lifecycle,
+    Microsoft.Extensions.Options.IOptions<BetterDbOptions> options,
     ILogger<SessionImport> log)
 {
     /// <summary>How much of a file is looked at to decide whether it is MONITOR output at all.</summary>
@@ -47,6 +48,7 @@ public sealed class SessionImport(
             RequestedBy = string.IsNullOrWhiteSpace(requestedBy) ? null : requestedBy.Trim(),
             StartedAt = DateTime.UtcNow,
             ImportedAt = DateTime.UtcNow,
+            Redacted = options.Value.Monitor.RedactValues,
         };
         var counting = bytesRead is null ? file : new ProgressStream(file, bytesRead);
         var reader = PipeReader.Create(counting, new StreamPipeReaderOptions(bufferSize: 256 * 1024, leaveOpen: true));
@@ -57,7 +59,8 @@ public sealed class SessionImport(
         }
         sessions.Notify(await lifecycle.CreateAsync(entity, ct));
 
-        var writer = new CaptureWriter(entity.Id, null, long.MaxValue, long.MaxValue, chunks, tail: null, sessions.WriterSettings);
+        var writer = new CaptureWriter(entity.Id, null, long.MaxValue, long.MaxValue, chunks, tail: null,
+            sessions.WriterSettings with { RedactValues = entity.Redacted });
         CaptureEnd end;
         var unterminated = false;
         try

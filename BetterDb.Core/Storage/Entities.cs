@@ -52,6 +52,8 @@ public sealed class SessionEntity
     public string? Note { get; set; }
     /// <summary>Kept when retention prunes old sessions.</summary>
     public bool Keep { get; set; }
+    /// <summary>Values of write commands were replaced by <c>(redacted)</c> before storing.</summary>
+    public bool Redacted { get; set; }
     /// <summary>
     /// While running: <c>connectionId|node</c>, unique, so the database itself allows one running capture per
     /// connection (or node) whichever app process starts it; null once the session has ended.

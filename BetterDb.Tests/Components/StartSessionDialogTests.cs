@@ -58,8 +58,6 @@ public sealed class StartSessionDialogTests : ComponentTestContext
 
         // 909 TB (953,155,584 MB): refused, with why there is a limit at all.
         await cut.Find("[data-testid=byte-cap]").InputAsync("953155584");
-        await Task.Delay(300);
-        Console.WriteLine("DBG " + cut.Find("[data-testid=byte-cap]").Closest(".mud-input-control")!.OuterHtml);
         await cut.WaitForAssertionAsync(() => Assert.Contains("at most 100 GB", FieldError(cut, "byte-cap")), Patience);
         Assert.Contains("stored in this app's own database", FieldError(cut, "byte-cap"));
         Assert.True(cut.Find("[data-testid=start-confirm]").HasAttribute("disabled"));

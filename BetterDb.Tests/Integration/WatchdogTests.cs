@@ -281,3 +281,42 @@ public sealed class OwnTrafficTests(WatchdogRedisFixture fx)
         Assert.Contains(lines, l => l.Cmd == "ECHO" && l.Args[0] == "kept");
     }
 }
+
+/// <summary>Issue 19 item 5: with redaction on, no captured value reaches storage, the live tail, exports or analysis.</summary>
+[Collection(WatchdogCollection.Name)]
+public sealed class RedactionCaptureTests(WatchdogRedisFixture fx)
+{
+    [Fact]
+    public async Task A_live_capture_with_RedactValues_keeps_keys_and_commands_and_no_value()
+    {
+        await RedisProbe.WaitForNoMonitorAsync(fx.Client);
+        await using var app = new TestApp(fx.Url, settings: new Dictionary<string, string?> { ["BetterDb:Monitor:RedactValues"] = "true" });
+        var api = new BetterDbApi(app.CreateClient());
+        var session = await api.StartCaptureAsync(durationMs: 60_000);
+        await RedisProbe.WaitForMonitorAsync(fx.Client);
+        var tail = app.Sessions.GetLiveTail(session.Id)!.Subscribe();
+        var db = fx.Client.GetDatabase();
+        await db.StringSetAsync("redact:k", "secret-value");
+        await db.HashSetAsync("redact:h", [new("f", "secret-value")]);
+        await db.ListLeftPushAsync("redact:l", "secret-value");
+        await db.PublishAsync(StackExchange.Redis.RedisChannel.Literal("redact:ch"), "secret-value");
+        await db.StringGetAsync("redact:k");
+        var lines = await api.WaitForLinesAsync(session.Id, ls => ls.Count(l => l.Keys.Any(k => k.StartsWith("redact:"))) >= 4, "the lines");
+        var stopped = await api.StopAsync(session.Id);
+
+        Assert.DoesNotContain(lines, l => l.Raw.Contains("secret-value"));
+        Assert.Contains(lines, l => l.Cmd == "SET" && l.Args.SequenceEqual(["redact:k", "(redacted)"]));
+        Assert.Contains(lines, l => l.Cmd is "HSET" or "HMSET" && l.Args.SequenceEqual(["redact:h", "f", "(redacted)"]));
+        Assert.Contains(lines, l => l.Cmd == "GET" && l.Keys.SequenceEqual(["redact:k"]));
+        foreach (var format in new[] { "txt", "json", "ndjson", "csv" })
+            Assert.DoesNotContain("secret-value", await api.Http.GetStringAsync($"/api/monitor/sessions/{session.Id}/export?format={format}"));
+        var slices = new List<BetterDb.Core.Capture.TailSlice>();
+        tail.TryRead(slices, 10_000, out _);
+        Assert.DoesNotContain(slices, s => Enumerable.Range(0, s.Count).Any(i => System.Text.Encoding.ASCII.GetString(s.Line(i)).Contains("secret-value")));
+        var json = await api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}");
+        Assert.True(json.GetProperty("redacted").GetBoolean());
+        var analysis = await api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}/analysis");
+        Assert.Contains(analysis.GetProperty("topKeys").EnumerateArray(), k => k.GetProperty("key").GetString() == "redact:k");
+        Assert.Equal("completed", stopped.Status);
+    }
+}

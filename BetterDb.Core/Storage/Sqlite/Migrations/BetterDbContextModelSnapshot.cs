@@ -240,6 +240,9 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
                     b.Property<string>("OwnerInstance")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Redacted")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("RequestedBy")
                         .HasColumnType("TEXT");
 
