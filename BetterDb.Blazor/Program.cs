@@ -3,6 +3,9 @@ using BetterDb.Blazor.Api;
 using BetterDb.Blazor.Components;
 using BetterDb.Core;
 
+// `BetterDb.Blazor healthcheck [url]`: the container's HEALTHCHECK, without curl in the image.
+if (args is ["healthcheck", ..]) return await HealthCheck.RunAsync(args.Length > 1 ? args[1] : null);
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRepositoryDevelopmentSettings();
 
@@ -23,6 +26,7 @@ app.MapBetterDbJobs();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();
+return 0;
 
 /// <summary>Exposed for WebApplicationFactory in the test projects.</summary>
 public partial class Program;

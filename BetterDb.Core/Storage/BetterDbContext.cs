@@ -11,6 +11,16 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
     public DbSet<AnalysisEntity> Analyses => Set<AnalysisEntity>();
     public DbSet<OutboxEventEntity> Outbox => Set<OutboxEventEntity>();
 
+    // Instance history (History/): see HistoryEntities.cs.
+    public DbSet<InfoSampleEntity> InfoSamples => Set<InfoSampleEntity>();
+    public DbSet<CommandLogEntryEntity> CommandLogEntries => Set<CommandLogEntryEntity>();
+    public DbSet<CommandLogGapEntity> CommandLogGaps => Set<CommandLogGapEntity>();
+    public DbSet<ClientSnapshotEntity> ClientSnapshots => Set<ClientSnapshotEntity>();
+    public DbSet<AclLogEntryEntity> AclLogEntries => Set<AclLogEntryEntity>();
+    public DbSet<SessionSnapshotEntity> SessionSnapshots => Set<SessionSnapshotEntity>();
+    public DbSet<SessionShapesEntity> SessionShapes => Set<SessionShapesEntity>();
+    public DbSet<ScheduleEntity> Schedules => Set<ScheduleEntity>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
     {
         // SQLite keeps no kind: everything we write is UTC, so say so on the way back.
@@ -51,6 +61,63 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
             e.ToTable("outbox");
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.DispatchedAt);
+        });
+        OnHistoryModelCreating(b);
+        b.Entity<ScheduleEntity>(e =>
+        {
+            e.ToTable("schedules");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.CronExpression).HasMaxLength(200);
+            e.Property(x => x.TimeZone).HasMaxLength(64);
+            e.Property(x => x.CreatedBy).HasMaxLength(200);
+            e.HasIndex(x => x.ConnectionId);
+        });
+    }
+
+    /// <summary>The instance history's tables: each slot, entry or snapshot is unique, so no process stores one twice.</summary>
+    private static void OnHistoryModelCreating(ModelBuilder b)
+    {
+        b.Entity<InfoSampleEntity>(e =>
+        {
+            e.ToTable("history_info");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.ConnectionId, x.Ts }).IsUnique();
+        });
+        b.Entity<CommandLogEntryEntity>(e =>
+        {
+            e.ToTable("history_command_log");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.ConnectionId, x.Log, x.RunId, x.EntryId }).IsUnique();
+            e.HasIndex(x => new { x.ConnectionId, x.Log, x.Ts });
+        });
+        b.Entity<CommandLogGapEntity>(e =>
+        {
+            e.ToTable("history_command_log_gaps");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.ConnectionId, x.Log, x.RunId, x.BeforeId }).IsUnique();
+        });
+        b.Entity<ClientSnapshotEntity>(e =>
+        {
+            e.ToTable("history_clients");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.ConnectionId, x.Ts }).IsUnique();
+        });
+        b.Entity<AclLogEntryEntity>(e =>
+        {
+            e.ToTable("history_acl_log");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.ConnectionId, x.EntryKey }).IsUnique();
+            e.HasIndex(x => new { x.ConnectionId, x.UpdatedTs });
+        });
+        b.Entity<SessionSnapshotEntity>(e =>
+        {
+            e.ToTable("session_snapshots");
+            e.HasKey(x => new { x.SessionId, x.Boundary });
+        });
+        b.Entity<SessionShapesEntity>(e =>
+        {
+            e.ToTable("session_shapes");
+            e.HasKey(x => x.SessionId);
         });
     }
 

@@ -184,6 +184,80 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
                     b.ToTable("outbox", (string)null);
                 });
 
+            modelBuilder.Entity("BetterDb.Core.Storage.ScheduleEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AnchorAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ByteCap")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ConnectionId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CronExpression")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DurationMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("IntervalSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LastFiredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastSessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastSkipReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastSkippedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastTickJobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LineCap")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("PendingDueAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PendingJobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConnectionId");
+
+                    b.ToTable("schedules", (string)null);
+                });
+
             modelBuilder.Entity("BetterDb.Core.Storage.SessionEntity", b =>
                 {
                     b.Property<string>("Id")
