@@ -36,6 +36,13 @@ internal static class WebSetup
         services.AddMudServices();
         services.AddScoped<BetterDb.Blazor.Ui.ConnectionScope>(); // per circuit: the connection the Monitor pages show
         services.AddProblemDetails();
+        // The HTTP API described from its own endpoints, so the document cannot drift from them.
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "BetterDb HTTP API";
+            doc.Info.Description = "Capture sessions of Redis/Valkey MONITOR streams, their lines, exports and analysis (see API.md).";
+            return Task.CompletedTask;
+        }));
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -67,7 +74,10 @@ internal static class WebSetup
         api.MapSessionEndpoints();
         api.MapImportEndpoint();
         api.MapPreflightEndpoints();
+        api.MapHistoryEndpoints();
+        api.MapScheduleEndpoints();
         app.MapHealthChecks("/healthz");
+        app.MapOpenApi("/openapi/{documentName}.json");
     }
 
     public static void MapBetterDbJobs(this WebApplication app)

@@ -50,6 +50,8 @@ public static class ServiceCollectionExtensions
         services.AddHostedService<CaptureLifetime>();
         services.AddHostedService<ChunkFactsBackfill>();
         services.AddBetterDbPreflight(configuration);
+        services.AddBetterDbAutomation();
+        services.AddBetterDbHistory(configuration);
         return services;
     }
 

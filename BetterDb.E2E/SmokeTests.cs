@@ -45,7 +45,7 @@ public sealed class SmokeTests(AppFixture app, ITestOutputHelper output) : E2ETe
         await Expect(p.TestId("add-connection")).ToBeVisibleAsync();
 
         await p.TestId("nav-monitor").ClickAsync();
-        await Expect(p.Page).ToHaveURLAsync(new Regex("/monitor$"));
+        await Expect(p.Page).ToHaveURLAsync(new Regex(@"/monitor(\?c=default)?$"));
         await Expect(p.TestId("start-session")).ToBeVisibleAsync();
 
         var hangfire = await p.TestId("nav-hangfire").GetAttributeAsync("href");

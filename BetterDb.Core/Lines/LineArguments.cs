@@ -42,11 +42,43 @@ public static class RedisCliCommand
 {
     /// <param name="arguments">the command and its arguments, as bytes</param>
     /// <param name="db">the line's database; <c>-n</c> is added when it is not 0</param>
-    public static string For(IEnumerable<byte[]> arguments, int db = 0)
+    /// <exception cref="ArgumentException">a NUL byte anywhere but in the last argument (see <see cref="TryFor"/>)</exception>
+    public static string For(IReadOnlyList<byte[]> arguments, int db = 0) =>
+        TryFor(arguments, db, out var command, out var why) ? command : throw new ArgumentException(why, nameof(arguments));
+
+    /// <summary>
+    /// The command, or why there is none. A process argument cannot hold a NUL byte (no shell can pass one), so a
+    /// last argument with NUL bytes is fed on stdin instead (<c>printf '\000...' | redis-cli -x ...</c>: POSIX printf
+    /// octal escapes); a NUL in any other argument cannot be sent from a command line at all.
+    /// </summary>
+    public static bool TryFor(IReadOnlyList<byte[]> arguments, int db, out string command, out string? why)
     {
-        var sb = new StringBuilder("redis-cli");
+        command = "";
+        why = null;
+        for (var i = 0; i < arguments.Count - 1; i++)
+            if (arguments[i].AsSpan().IndexOf((byte)0) >= 0)
+            {
+                why = $"Argument {i} holds a NUL byte, which no shell can pass as a command-line argument (redis-cli -x can read only the last one from stdin).";
+                return false;
+            }
+        var sb = new StringBuilder();
+        var last = arguments.Count > 0 ? arguments[^1] : [];
+        var viaStdin = last.AsSpan().IndexOf((byte)0) >= 0;
+        if (viaStdin) sb.Append("printf '").Append(PrintfOctal(last)).Append("' | ");
+        sb.Append("redis-cli");
         if (db != 0) sb.Append(" -n ").Append(db);
-        foreach (var arg in arguments) sb.Append(' ').Append(Quote(arg));
+        if (viaStdin) sb.Append(" -x");
+        var shown = viaStdin ? arguments.Count - 1 : arguments.Count;
+        for (var i = 0; i < shown; i++) sb.Append(' ').Append(Quote(arguments[i]));
+        command = sb.ToString();
+        return true;
+    }
+
+    /// <summary>Every byte as a POSIX printf octal escape (<c>\000</c>), so printf writes exactly these bytes.</summary>
+    private static string PrintfOctal(ReadOnlySpan<byte> bytes)
+    {
+        var sb = new StringBuilder(bytes.Length * 4);
+        foreach (var b in bytes) sb.Append('\\').Append(Convert.ToString(b, 8).PadLeft(3, '0'));
         return sb.ToString();
     }
 

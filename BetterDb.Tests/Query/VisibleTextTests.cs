@@ -96,17 +96,37 @@ public sealed class VisibleTextTests
     [Fact]
     public void A_real_shell_reads_the_command_back_to_the_same_bytes()
     {
-        byte[][] args = [B("SET"), B("user:'1'\n"), [0xff, 0x00, 0x01, (byte)'\\', (byte)'"'], B("José $x `y`"), []];
+        byte[][] args = [B("SET"), B("user:'1'\n"), [0xff, 0x01, (byte)'\\', (byte)'"', (byte)'\''], B("José $x `y`"), []];
         var command = RedisCliCommand.For(args, db: 3);
         Assert.StartsWith("redis-cli -n 3 SET ", command);
-        // bash reads it: print each word after "redis-cli -n 3" as hex.
-        var script = "f() { shift 2; for a in \"$@\"; do printf '%s' \"$a\" | od -An -tx1 | tr -d ' \\n'; echo; done; }; f " + command["redis-cli ".Length..];
+        // bash reads it: each word after "redis-cli -n 3" printed as hex.
+        var output = Bash("f() { shift 2; for a in \"$@\"; do printf '%s' \"$a\" | od -An -tx1 | tr -d ' \\n'; echo; done; }; f " + command["redis-cli ".Length..]);
+        for (var i = 0; i < args.Length; i++)
+            Assert.Equal(Convert.ToHexString(args[i]).ToLowerInvariant(), output[i]);
+    }
+
+    [Fact]
+    public void A_last_argument_with_a_nul_byte_goes_through_stdin_and_one_elsewhere_cannot_be_sent()
+    {
+        byte[] value = [0x00, 0xff, (byte)'a', 0x00];
+        Assert.True(RedisCliCommand.TryFor([B("SET"), B("k"), value], 0, out var command, out _));
+        Assert.StartsWith("printf '", command);
+        Assert.EndsWith("| redis-cli -x SET k", command);
+        // What printf writes is the value, byte for byte.
+        var output = Bash(command[..command.IndexOf(" | ", StringComparison.Ordinal)] + " | od -An -tx1 | tr -d ' \\n'");
+        Assert.Equal("00ff6100", output[0]);
+
+        Assert.False(RedisCliCommand.TryFor([B("SET"), value, B("v")], 0, out _, out var why));
+        Assert.Contains("NUL", why);
+    }
+
+    private static string[] Bash(string script)
+    {
         var psi = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true };
         using var bash = Process.Start(psi)!;
         var output = bash.StandardOutput.ReadToEnd().Split('\n');
         bash.WaitForExit();
-        for (var i = 0; i < args.Length; i++)
-            Assert.Equal(Convert.ToHexString(args[i]).ToLowerInvariant(), output[i]);
+        return output;
     }
 
     [Fact]

@@ -17,6 +17,73 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("BetterDb.Core.Storage.AclLogEntryEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClientAddr")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClientInfo")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClientName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConnectionId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Context")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedTs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("EntryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EntryKey")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstSeenTs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastSeenTs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Object")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedTs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Username")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConnectionId", "EntryKey")
+                        .IsUnique();
+
+                    b.HasIndex("ConnectionId", "UpdatedTs");
+
+                    b.ToTable("history_acl_log", (string)null);
+                });
+
             modelBuilder.Entity("BetterDb.Core.Storage.AnalysisEntity", b =>
                 {
                     b.Property<string>("SessionId")
@@ -92,6 +159,152 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
                     b.ToTable("chunks", (string)null);
                 });
 
+            modelBuilder.Entity("BetterDb.Core.Storage.ClientSnapshotEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ClientCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte>("Codec")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Commands")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConnectionId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("KeyframeId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("OffsetMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RawBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Ts")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConnectionId", "Ts")
+                        .IsUnique();
+
+                    b.ToTable("history_clients", (string)null);
+                });
+
+            modelBuilder.Entity("BetterDb.Core.Storage.CommandLogEntryEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Args")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Arity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClientAddr")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClientName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Command")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConnectionId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EntryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Log")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Ts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConnectionId", "Log", "Ts");
+
+                    b.HasIndex("ConnectionId", "Log", "RunId", "EntryId")
+                        .IsUnique();
+
+                    b.ToTable("history_command_log", (string)null);
+                });
+
+            modelBuilder.Entity("BetterDb.Core.Storage.CommandLogGapEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AfterId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AfterTs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BeforeId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BeforeTs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ConnectionId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DetectedTs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Log")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Missed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConnectionId", "Log", "RunId", "BeforeId")
+                        .IsUnique();
+
+                    b.ToTable("history_command_log_gaps", (string)null);
+                });
+
             modelBuilder.Entity("BetterDb.Core.Storage.ConnectionEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -143,6 +356,105 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("connections", (string)null);
+                });
+
+            modelBuilder.Entity("BetterDb.Core.Storage.InfoSampleEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AclDeniedAuth")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AclDeniedChannel")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AclDeniedCmd")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AclDeniedKey")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("BlockedClients")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ConnectedClients")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ConnectionId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EvictedKeys")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ExpiredKeys")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("KeyspaceHits")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("KeyspaceMisses")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MaxMemory")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("NetInputBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("NetOutputBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("OffsetMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("OpsPerSec")
+                        .HasColumnType("REAL");
+
+                    b.Property<long?>("PeakMemory")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RejectedConnections")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReplLagBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReplOffset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Role")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SlowlogLastId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("TotalCommands")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Ts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("UptimeSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("UsedMemory")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("WrongPassErrors")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConnectionId", "Ts")
+                        .IsUnique();
+
+                    b.ToTable("history_info", (string)null);
                 });
 
             modelBuilder.Entity("BetterDb.Core.Storage.OutboxEventEntity", b =>
@@ -359,6 +671,60 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
                     b.HasIndex("ConnectionId", "StartedAt");
 
                     b.ToTable("sessions", (string)null);
+                });
+
+            modelBuilder.Entity("BetterDb.Core.Storage.SessionShapesEntity", b =>
+                {
+                    b.Property<string>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ComputedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("SessionId");
+
+                    b.ToTable("session_shapes", (string)null);
+                });
+
+            modelBuilder.Entity("BetterDb.Core.Storage.SessionSnapshotEntity", b =>
+                {
+                    b.Property<string>("SessionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Boundary")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CommandStats")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConnectionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Info")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("OffsetMs")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ServerTimeUs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("TakenAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("SessionId", "Boundary");
+
+                    b.ToTable("session_snapshots", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,117 @@
+using BetterDb.Core.Analysis;
+using BetterDb.Core.Configuration;
+using BetterDb.Core.Connections;
+using BetterDb.Core.History;
+
+namespace BetterDb.Blazor.Api;
+
+/// <summary>
+/// The instance history of API.md (<c>/api/connections/{id}/history/...</c>, newest first, paged), the collectors' status
+/// (additive), and a session's cross-reference and server-side counters (additive).
+/// </summary>
+internal static class HistoryEndpoints
+{
+    public static RouteGroupBuilder MapHistoryEndpoints(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/connections/{id}/history");
+
+        g.MapGet("/info", (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, HistoryCollectors collectors,
+            CancellationToken ct) => ApiResults.Guard(async () =>
+        {
+            if (await Unknown(connections, id, ct) is { } missing) return missing;
+            if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
+            var (after, before) = Window(request);
+            var resolution = ApiResults.Query(request, "resolution") ?? "10s";
+            if (resolution == "1s")
+            {
+                // The in-memory samples of the last hour (every InfoIntervalMs), newest first like the stored ones.
+                var recent = collectors.Recent(id, after ?? 0, before ?? long.MaxValue).Reverse().Skip((int)Math.Min(offset, int.MaxValue)).Take(limit);
+                return Results.Ok(recent);
+            }
+            if (resolution != "10s") return ApiResults.BadRequest("resolution", "resolution must be 10s (stored samples, the default) or 1s (in memory, the last hour).");
+            return Results.Ok(await reader.InfoAsync(id, after, before, limit, offset, ct));
+        }));
+
+        g.MapGet("/slowlog", (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
+            ApiResults.Guard(async () =>
+            {
+                if (await Unknown(connections, id, ct) is { } missing) return missing;
+                if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
+                var (after, before) = Window(request);
+                return Results.Ok(await reader.LogAsync(id, ["slowlog"], after, before, limit, offset, ct));
+            }));
+
+        g.MapGet("/commandlog", (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
+            ApiResults.Guard(async () =>
+            {
+                if (await Unknown(connections, id, ct) is { } missing) return missing;
+                if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
+                var (after, before) = Window(request);
+                var type = ApiResults.Query(request, "type");
+                if (type is not null && !CommandLogTypes.All.Contains(type))
+                    return ApiResults.BadRequest("type", $"type must be one of {string.Join(", ", CommandLogTypes.All)}.");
+                return Results.Ok(await reader.LogAsync(id, type is null ? CommandLogTypes.All : [type], after, before, limit, offset, ct));
+            }));
+
+        g.MapGet("/clients", (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
+            ApiResults.Guard(async () =>
+            {
+                if (await Unknown(connections, id, ct) is { } missing) return missing;
+                if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
+                var (after, before) = Window(request);
+                return Results.Ok(await reader.ClientSnapshotsAsync(id, after, before, limit, offset, ct));
+            }));
+
+        g.MapGet("/acl-log", (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
+            ApiResults.Guard(async () =>
+            {
+                if (await Unknown(connections, id, ct) is { } missing) return missing;
+                if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
+                var (after, before) = Window(request);
+                return Results.Ok(await reader.AclLogAsync(id, after, before, limit, offset, ct));
+            }));
+
+        // Additive: whether the collectors reach the server, and if not the error and when they try again.
+        g.MapGet("/status", async (string id, ConnectionService connections, HistoryCollectors collectors, CancellationToken ct) =>
+            await Unknown(connections, id, ct) is { } missing
+                ? missing
+                : Results.Ok(collectors.Status(id) ?? new HistoryStatus(id, true, false, null, null, null, 0, null, 0, [])));
+
+        var sessions = api.MapGroup("/monitor/sessions");
+        sessions.MapGet("/{id}/cross-reference", (string id, HttpRequest request, CrossReferenceService crossReference, CancellationToken ct) =>
+            ApiResults.Guard(async () =>
+            {
+                var baseline = ApiResults.Query(request, "baseline");
+                if (string.IsNullOrEmpty(baseline))
+                    return ApiResults.BadRequest("baseline", $"baseline is required: one of {string.Join(", ", Baselines.All)}.");
+                return await crossReference.GetAsync(id, baseline, ct) is { } report ? Results.Ok(report) : ApiResults.NotFound($"No session '{id}'.");
+            }));
+
+        // Additive: the server's own counters and per-command time over the capture (INFO at its start and end).
+        sessions.MapGet("/{id}/server-stats", async (string id, SessionServerStatsService stats, CancellationToken ct) =>
+            await stats.GetAsync(id, ct) is { } s ? Results.Ok(s) : ApiResults.NotFound($"No session '{id}'."));
+
+        return api;
+    }
+
+    private static async Task<IResult?> Unknown(ConnectionService connections, string id, CancellationToken ct) =>
+        await connections.GetAsync(id, ct) is null ? ApiResults.NotFound($"No connection '{id}'.") : null;
+
+    /// <summary><c>afterTs</c> and <c>beforeTs</c>: epoch milliseconds in plain digits (a bad one is a 400 naming it).</summary>
+    private static (long? After, long? Before) Window(HttpRequest request)
+    {
+        long? Read(string name)
+        {
+            var text = ApiResults.Query(request, name);
+            if (string.IsNullOrEmpty(text)) return null;
+            if (!WholeNumber.TryParse(text, 0, long.MaxValue, out var ms))
+                throw new InvalidInputException(name, $"{name} must be epoch milliseconds in plain digits (got '{text}').");
+            return ms;
+        }
+        var after = Read("afterTs");
+        var before = Read("beforeTs");
+        if (after is not null && before is not null && before <= after)
+            throw new InvalidInputException("beforeTs", "beforeTs must be later than afterTs.");
+        return (after, before);
+    }
+}
