@@ -186,14 +186,14 @@ public sealed class OperatorUiTests(AppFixture app, ITestOutputHelper output) : 
         await Expect(p.TestId("monitor-scope")).ToHaveAttributeAsync("data-connection-id", kept);
         await p.GotoAsync("/monitor");
         await Expect(p.Page).ToHaveURLAsync(new Regex($@"/monitor\?c={kept}$"));
-        await Expect(p.TestId("connection-select")).ToContainTextAsync($"carts-{Run}");
+        await Expect(p.TestId("connection-select")).ToHaveValueAsync(new Regex(Regex.Escape($"carts-{Run}")));
         await ShotBothThemesAsync(p, "01-monitor-of-a-connection");
 
         // A session page names its connection, and the app bar shows it.
         await p.GotoAsync($"/monitor/sessions/{liveSession}");
         await Expect(p.TestId("session-connection")).ToContainTextAsync($"carts-{Run}");
         await Expect(p.TestId("session-connection")).ToContainTextAsync($"127.0.0.1:{App.Redis.Port}");
-        await Expect(p.TestId("connection-select")).ToContainTextAsync($"carts-{Run}");
+        await Expect(p.TestId("connection-select")).ToHaveValueAsync(new Regex(Regex.Escape($"carts-{Run}")));
         await ShotBothThemesAsync(p, "02-session-names-its-connection");
 
         // Deleted: its sessions are found under its old name, in "all connections" and in a group of their own.
@@ -212,7 +212,7 @@ public sealed class OperatorUiTests(AppFixture app, ITestOutputHelper output) : 
         await p.GotoAsync($"/monitor/sessions/{oldSession}");
         await Expect(p.TestId("session-connection")).ToContainTextAsync($"orders-{Run}");
         await Expect(p.TestId("session-connection")).ToContainTextAsync("(deleted)");
-        await Expect(p.TestId("connection-select")).ToContainTextAsync($"orders-{Run} (deleted)");
+        await Expect(p.TestId("connection-select")).ToHaveValueAsync(new Regex(Regex.Escape($"orders-{Run} (deleted)")));
         await ShotBothThemesAsync(p, "05-session-of-a-deleted-connection");
     }
 
@@ -344,10 +344,10 @@ public sealed class OperatorUiTests(AppFixture app, ITestOutputHelper output) : 
     {
         var text = new StringBuilder();
         for (var i = 0; i < 40; i++) text.Append(Monitor(1_700_000_000_000_000 + i * 10, 0, "10.0.0.1:5000", "GET", $"pad:{i}"));
-        text.Append(Monitor(1_700_000_000_000_500, 2, "10.0.0.9:7000", "SET", $"e2e:{Run}:it's\\nhere", "\\x01\\xffbin", "Jos\\xc3\\xa9"));
+        text.Append(Monitor(1_700_000_000_000_500, 2, "10.0.0.9:7000", "HSET", $"e2e:{Run}:it's\\nhere", "\\x01\\xffbin", "Jos\\xc3\\xa9"));
         var id = await ImportAsync(text.ToString());
         var p = await OpenAsync();
-        await p.GotoAsync($"/monitor/sessions/{id}?command=SET");
+        await p.GotoAsync($"/monitor/sessions/{id}?command=HSET");
         await Expect(p.TestId("tail-line")).ToHaveCountAsync(1);
         await p.TestId("tail-line").ClickAsync();
 
@@ -367,17 +367,18 @@ public sealed class OperatorUiTests(AppFixture app, ITestOutputHelper output) : 
         await Expect(args.Nth(2).GetByTestId("detail-arg-hex")).ToContainTextAsync("01 ff 62 69 6e");
         await ShotBothThemesAsync(p, "02-detail-hex");
 
-        // Copy as redis-cli: run what was copied against the real server; it sets exactly that key and value.
+        // Copy as redis-cli: run what was copied against the real server; it sets exactly that key, field and value.
         await p.TestId("copy-cli").ClickAsync();
         await Expect(p.TestId("copy-cli")).ToContainTextAsync("Copied");
         var copied = await p.Page.EvaluateAsync<string>("() => window.__betterdbLastCopy");
         Log($"copied: {copied}");
-        Assert.StartsWith("redis-cli -n 2 SET ", copied);
+        Assert.StartsWith("redis-cli -n 2 HSET ", copied);
         var run = Process.Start(new ProcessStartInfo("bash", ["-c", copied.Replace("redis-cli ", $"redis-cli -p {App.Redis.Port} ")]) { RedirectStandardOutput = true })!;
         await run.WaitForExitAsync();
-        var value = await App.Redis.CliAsync("-n", "2", "--no-raw", "GET", $"e2e:{Run}:it's\nhere");
-        Assert.Equal("\"\\x01\\xffbin\"", value.Trim());
+        var value = await App.Redis.CliAsync("-n", "2", "--no-raw", "HGETALL", $"e2e:{Run}:it's\nhere");
+        Assert.Equal("1) \"\\x01\\xffbin\"\n2) \"Jos\\xc3\\xa9\"", value.Trim());
         await p.TestId("copy-raw").ClickAsync();
+        await Expect(p.TestId("copy-raw")).ToContainTextAsync("Copied");
         Assert.Equal(text.ToString().Split('\n')[40], await p.Page.EvaluateAsync<string>("() => window.__betterdbLastCopy"));
 
         await p.TestId("line-detail-close").ClickAsync();
@@ -500,6 +501,10 @@ public sealed class OperatorUiTests(AppFixture app, ITestOutputHelper output) : 
         // A range dragged across the rate chart opens those seconds.
         await p.GotoAsync($"/monitor/sessions/{id}?tab=analysis");
         await Expect(p.TestId("analysis-panel")).ToHaveAttributeAsync("data-state", "ready", new() { Timeout = 30_000 });
+        // The chart is below the fold: the pointer can only drag across it once it is in view,
+        // and only once the range selection is attached to it.
+        await p.TestId("timeline-range").ScrollIntoViewIfNeededAsync();
+        await Expect(p.TestId("timeline-selection")).ToHaveCountAsync(1);
         var chart = await p.TestId("timeline-range").BoundingBoxAsync();
         Assert.NotNull(chart);
         await p.Page.Mouse.MoveAsync(chart.X + chart.Width * 0.35f, chart.Y + chart.Height / 2);
