@@ -62,6 +62,15 @@ internal static class WebSetup
             o.SchedulePollingInterval = TimeSpan.FromSeconds(2);
             o.WorkerCount = Math.Max(2, Environment.ProcessorCount);
         });
+        // Webhook attempts on their own queue and workers: a receiver that hangs holds these, never the
+        // workers that run analysis and schedule ticks.
+        services.AddHangfireServer((sp, o) =>
+        {
+            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:webhooks";
+            o.Queues = [BetterDb.Core.Webhooks.WebhookDeliveryJob.Queue];
+            o.WorkerCount = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BetterDb.Core.Webhooks.WebhookOptions>>().Value.Workers;
+            o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+        });
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         return services;
     }
@@ -76,6 +85,7 @@ internal static class WebSetup
         api.MapPreflightEndpoints();
         api.MapHistoryEndpoints();
         api.MapScheduleEndpoints();
+        api.MapWebhookEndpoints();
         app.MapHealthChecks("/healthz");
         app.MapOpenApi("/openapi/{documentName}.json");
     }

@@ -52,6 +52,7 @@ public static class ServiceCollectionExtensions
         services.AddBetterDbPreflight(configuration);
         services.AddBetterDbAutomation();
         services.AddBetterDbHistory(configuration);
+        services.AddBetterDbWebhooks(configuration);
         return services;
     }
 

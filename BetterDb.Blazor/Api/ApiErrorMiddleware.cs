@@ -1,11 +1,13 @@
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Storage;
 
 namespace BetterDb.Blazor.Api;
 
 /// <summary>
-/// The last word on errors under <c>/api</c>: a storage failure (disk full, read-only, the database file gone)
-/// is a 503 problem detail saying what happened, anything else unexpected a 500 problem detail, never an
-/// HTML error page. What an endpoint answers itself (400, 404, 409) passes untouched.
+/// The one place errors under <c>/api</c> become problem details: the core's <see cref="InvalidInputException"/> is a 400
+/// naming its field, <see cref="ConflictException"/> a 409 (with the id in the way), <see cref="KeyNotFoundException"/>
+/// a 404; a storage failure (disk full, read-only, the database file gone) is a 503 saying what happened, anything else
+/// unexpected a 500, never an HTML error page. What an endpoint answers itself passes untouched.
 /// </summary>
 internal sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> log)
 {
@@ -14,6 +16,11 @@ internal sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorM
         try
         {
             await next(context);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && Expected(ex) is { } answer)
+        {
+            context.Response.Clear();
+            await answer.ExecuteAsync(context);
         }
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
@@ -29,4 +36,12 @@ internal sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorM
             await problem.ExecuteAsync(context);
         }
     }
+
+    private static IResult? Expected(Exception ex) => ex switch
+    {
+        InvalidInputException bad => ApiResults.BadRequest(bad.Field, bad.Message),
+        ConflictException conflict => ApiResults.Conflict(conflict.Message, conflict.RelatedId),
+        KeyNotFoundException missing => ApiResults.NotFound(missing.Message),
+        _ => null,
+    };
 }

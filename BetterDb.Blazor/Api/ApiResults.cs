@@ -17,6 +17,21 @@ internal static class ApiResults
         Results.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
             extensions: relatedId is null ? null : new Dictionary<string, object?> { ["runningSessionId"] = relatedId });
 
+    /// <summary>
+    /// The 400 for bad values: <c>field</c> and <c>detail</c> name the first, <c>errors</c> lists every one as
+    /// <c>{field, detail}</c>. Null when there are none.
+    /// </summary>
+    public static IResult? Invalid(IReadOnlyList<(string Field, string Message)> errors)
+    {
+        if (errors.Count == 0) return null;
+        return Results.Problem(detail: errors[0].Message, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request",
+            extensions: new Dictionary<string, object?>
+            {
+                ["field"] = errors[0].Field,
+                ["errors"] = errors.Select(e => new { field = e.Field, detail = e.Message }).ToList(),
+            });
+    }
+
     /// <summary>Maps the core's exceptions to problem details; anything else is a real 500.</summary>
     public static async Task<IResult> Guard(Func<Task<IResult>> action)
     {

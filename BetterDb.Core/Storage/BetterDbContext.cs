@@ -20,6 +20,8 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
     public DbSet<SessionSnapshotEntity> SessionSnapshots => Set<SessionSnapshotEntity>();
     public DbSet<SessionShapesEntity> SessionShapes => Set<SessionShapesEntity>();
     public DbSet<ScheduleEntity> Schedules => Set<ScheduleEntity>();
+    public DbSet<WebhookEntity> Webhooks => Set<WebhookEntity>();
+    public DbSet<WebhookDeliveryEntity> WebhookDeliveries => Set<WebhookDeliveryEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
     {
@@ -71,6 +73,19 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
             e.Property(x => x.TimeZone).HasMaxLength(64);
             e.Property(x => x.CreatedBy).HasMaxLength(200);
             e.HasIndex(x => x.ConnectionId);
+        });
+        b.Entity<WebhookEntity>(e =>
+        {
+            e.ToTable("webhooks");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Url).HasMaxLength(2048);
+        });
+        b.Entity<WebhookDeliveryEntity>(e =>
+        {
+            e.ToTable("webhook_deliveries");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.WebhookId, x.OutboxEventId }).IsUnique();
+            e.HasIndex(x => new { x.WebhookId, x.CreatedAt });
         });
     }
 
