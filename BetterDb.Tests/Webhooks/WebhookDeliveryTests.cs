@@ -107,6 +107,22 @@ public sealed class WebhookDeliveryTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_capture_that_fails_is_told_as_failed_with_its_reason()
+    {
+        await using var app = NewApp();
+        var http = app.CreateClient();
+        using var down = await http.PostAsJsonAsync("/api/connections", new { name = $"down-{Guid.NewGuid():N}"[..13], host = "127.0.0.1", port = 1 });
+        var downId = (await down.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await CreateHookAsync(http, new { url = _receiver.Url("/failed"), events = new[] { "monitor.session.failed" } });
+        using var start = await http.PostAsJsonAsync("/api/monitor/sessions", new { connectionId = downId, durationMs = 5000 });
+        Assert.Equal(HttpStatusCode.Created, start.StatusCode);
+        await Poll.UntilAsync(() => _receiver.At("/failed").Count >= 1, "the failed event");
+        var data = JsonDocument.Parse(_receiver.At("/failed")[0].Body).RootElement.GetProperty("data");
+        Assert.Equal("failed", data.GetProperty("status").GetString());
+        Assert.StartsWith("monitor_open_failed", data.GetProperty("terminationReason").GetString());
+    }
+
+    [Fact]
     public async Task A_receiver_failing_twice_gets_three_attempts_under_one_delivery_id()
     {
         _receiver.Answer("/flaky", n => n <= 2 ? 500 : 204);
