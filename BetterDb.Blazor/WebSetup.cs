@@ -86,6 +86,7 @@ internal static class WebSetup
         api.MapHistoryEndpoints();
         api.MapScheduleEndpoints();
         api.MapWebhookEndpoints();
+        api.MapTriggerEndpoints();
         app.MapHealthChecks("/healthz");
         app.MapOpenApi("/openapi/{documentName}.json");
     }

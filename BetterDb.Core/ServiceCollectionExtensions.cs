@@ -53,6 +53,7 @@ public static class ServiceCollectionExtensions
         services.AddBetterDbAutomation();
         services.AddBetterDbHistory(configuration);
         services.AddBetterDbWebhooks(configuration);
+        services.AddBetterDbAnomalies(configuration);
         return services;
     }
 

@@ -40,6 +40,8 @@ public sealed record InfoSample
     public long? ReplLagBytes { get; init; }
     /// <summary>Only servers that report it in INFO (stock Redis does not; the slowlog history has the ids).</summary>
     public long? SlowlogLastId { get; init; }
+    /// <summary><c>mem_fragmentation_ratio</c>: RSS over used memory (in memory only; the anomaly detector reads it).</summary>
+    public double? FragmentationRatio { get; init; }
 
     /// <summary>Reads the fields of an <c>INFO</c> reply (default sections) taken at <paramref name="ts"/>.</summary>
     /// <param name="previous">the sample before, for ops/sec from the command counter; null uses <c>instantaneous_ops_per_sec</c>.</param>
@@ -79,6 +81,7 @@ public sealed record InfoSample
             ReplOffset = Long(info, "master_repl_offset"),
             ReplLagBytes = source == "replicas" ? lag : null,
             SlowlogLastId = Long(info, "slowlog_last_id"),
+            FragmentationRatio = Double(info, "mem_fragmentation_ratio"),
         };
     }
 

@@ -22,6 +22,8 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
     public DbSet<ScheduleEntity> Schedules => Set<ScheduleEntity>();
     public DbSet<WebhookEntity> Webhooks => Set<WebhookEntity>();
     public DbSet<WebhookDeliveryEntity> WebhookDeliveries => Set<WebhookDeliveryEntity>();
+    public DbSet<AnomalyEntity> Anomalies => Set<AnomalyEntity>();
+    public DbSet<TriggerEntity> Triggers => Set<TriggerEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
     {
@@ -86,6 +88,20 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
             e.HasKey(x => x.Id);
             e.HasIndex(x => new { x.WebhookId, x.OutboxEventId }).IsUnique();
             e.HasIndex(x => new { x.WebhookId, x.CreatedAt });
+        });
+        b.Entity<AnomalyEntity>(e =>
+        {
+            e.ToTable("anomalies");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.ConnectionId, x.DetectedAt });
+            e.HasIndex(x => x.DetectedAt);
+        });
+        b.Entity<TriggerEntity>(e =>
+        {
+            e.ToTable("triggers");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.ActiveKey).IsUnique();
+            e.HasIndex(x => new { x.ConnectionId, x.Status });
         });
     }
 

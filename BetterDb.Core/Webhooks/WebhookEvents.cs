@@ -24,6 +24,8 @@ public static class WebhookEventType
     public static string? For(OutboxEvent e)
     {
         if (e.Type == SessionEventType.Started) return SessionStarted;
+        if (e.Type == Anomalies.TriggerEventType.Created) return TriggerCreated;
+        if (e.Type == Anomalies.TriggerEventType.Fired) return TriggerFired;
         if (e.Type != SessionEventType.Ended) return null;
         return e.PayloadAs<CaptureSession>()?.Status switch
         {
