@@ -40,7 +40,7 @@ internal sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorM
     private static IResult? Expected(Exception ex) => ex switch
     {
         InvalidInputException bad => ApiResults.BadRequest(bad.Field, bad.Message),
-        ConflictException conflict => ApiResults.Conflict(conflict.Message, conflict.RelatedId),
+        ConflictException conflict => ApiResults.Conflict(conflict.Message, conflict.RelatedId, conflict.RelatedField),
         KeyNotFoundException missing => ApiResults.NotFound(missing.Message),
         _ => null,
     };

@@ -13,9 +13,9 @@ internal static class ApiResults
     public static IResult NotFound(string detail) =>
         Results.Problem(detail: detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
-    public static IResult Conflict(string detail, string? relatedId = null) =>
+    public static IResult Conflict(string detail, string? relatedId = null, string relatedField = "runningSessionId") =>
         Results.Problem(detail: detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-            extensions: relatedId is null ? null : new Dictionary<string, object?> { ["runningSessionId"] = relatedId });
+            extensions: relatedId is null ? null : new Dictionary<string, object?> { [relatedField] = relatedId });
 
     /// <summary>
     /// The 400 for bad values: <c>field</c> and <c>detail</c> name the first, <c>errors</c> lists every one as
@@ -45,7 +45,7 @@ internal static class ApiResults
         }
         catch (ConflictException ex)
         {
-            return Conflict(ex.Message, ex.RelatedId);
+            return Conflict(ex.Message, ex.RelatedId, ex.RelatedField);
         }
         catch (KeyNotFoundException ex)
         {

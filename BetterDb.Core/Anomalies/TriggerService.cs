@@ -91,7 +91,7 @@ public sealed class TriggerService(
         {
             await using var look = await contexts.CreateDbContextAsync(CancellationToken.None);
             var active = await look.Triggers.AsNoTracking().Where(t => t.ActiveKey == row.ActiveKey).Select(t => t.Id).FirstOrDefaultAsync(CancellationToken.None);
-            throw new ConflictException($"An active trigger for {row.Metric} {row.AnomalyType} on this connection exists already.", active);
+            throw new ConflictException($"An active trigger for {row.Metric} {row.AnomalyType} on this connection exists already.", active, "activeTriggerId");
         }
         dispatcher.Signal();
         Notify();

@@ -7,8 +7,11 @@ public sealed class InvalidInputException(string field, string message) : Except
 }
 
 /// <summary>The request is valid but clashes with the current state (a 409).</summary>
-public sealed class ConflictException(string message, string? relatedId = null) : Exception(message)
+public sealed class ConflictException(string message, string? relatedId = null, string relatedField = "runningSessionId") : Exception(message)
 {
     /// <summary>The id of what is in the way (e.g. the running session), when there is one.</summary>
     public string? RelatedId { get; } = relatedId;
+
+    /// <summary>The problem detail's extension that carries <see cref="RelatedId"/> (<c>runningSessionId</c>, <c>activeTriggerId</c>).</summary>
+    public string RelatedField { get; } = relatedField;
 }

@@ -181,6 +181,7 @@ public sealed class TriggerServerTests(RedisFixture redis)
         Assert.InRange((first.GetProperty("expiresAt").GetDateTime() - first.GetProperty("createdAt").GetDateTime()).TotalHours, 23.9, 24.1);
         var conflict = await PostAsync(http, "/api/monitor/triggers", new { connectionId = "default", metric = "evicted_keys", anomalyType = "spike" }, HttpStatusCode.Conflict);
         Assert.Contains("active trigger", conflict.GetProperty("detail").GetString());
+        Assert.Equal(first.GetProperty("id").GetString(), conflict.GetProperty("activeTriggerId").GetString());
         await PostAsync(http, "/api/monitor/triggers", new { connectionId = "default", metric = "evicted_keys", anomalyType = "drop" }); // the other direction is fine
 
         var bad = await PostAsync(http, "/api/monitor/triggers", new { connectionId = "nope", metric = "cpu", anomalyType = "up", durationMs = 10 }, HttpStatusCode.BadRequest);
