@@ -7,6 +7,7 @@ using BetterDb.Bench;
 //       redis-cli monitor; regimes: unpipelined, 200-clients, P4, P16, 4KB-values, mixed; the app runs from
 //       its built dll, by default BetterDb.Blazor/bin/Release/net10.0/BetterDb.Blazor.dll: build it first)
 //   dotnet run -c Release --project BetterDb.Bench -- query [--corpus FILE]   (analysis and exports)
+//   dotnet run -c Release --project BetterDb.Bench -- diff [--lines N] [--rounds R]   (capture-vs-capture diff of two N-line sessions)
 var command = args.FirstOrDefault() ?? "help";
 var options = BenchOptions.Parse(args.Skip(1).ToArray());
 return command switch
@@ -14,11 +15,12 @@ return command switch
     "ingest" => await IngestBench.RunAsync(options),
     "live" => await LiveBench.RunAsync(options),
     "query" => await QueryBench.RunAsync(options),
+    "diff" => await DiffBench.RunAsync(options),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: BetterDb.Bench ingest [--corpus FILE] | live [--rounds R] [--scale F] [--regimes a,b] [--tls] [--app NAME=PATH,...] | query [--corpus FILE]");
+    Console.Error.WriteLine("usage: BetterDb.Bench ingest [--corpus FILE] | live [--rounds R] [--scale F] [--regimes a,b] [--tls] [--app NAME=PATH,...] | query [--corpus FILE] | diff [--lines N] [--rounds R]");
     return 2;
 }

@@ -11,9 +11,10 @@ builder.AddRepositoryDevelopmentSettings();
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddBetterDbCore(builder.Configuration, builder.Environment.ContentRootPath);
-builder.Services.AddBetterDbWeb();
+builder.Services.AddBetterDbWeb(builder.Configuration);
 
 var app = builder.Build();
+app.UseMiddleware<BetterDb.Blazor.Security.RequestGuard>();
 
 if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Error", createScopeForErrors: true);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using BetterDb.Blazor.Api;
+using BetterDb.Blazor.Security;
 using BetterDb.Core;
 using BetterDb.Core.Storage;
 using Hangfire;
@@ -31,10 +32,11 @@ internal static class WebSetup
         sources.Insert(lastJson + 1, source);
     }
 
-    public static IServiceCollection AddBetterDbWeb(this IServiceCollection services)
+    public static IServiceCollection AddBetterDbWeb(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddMudServices();
         services.AddScoped<BetterDb.Blazor.Ui.ConnectionScope>(); // per circuit: the connection the Monitor pages show
+        services.AddSingleton<BetterDb.Blazor.Ui.ApiOperations>(); // the /api-docs page, from the OpenAPI generator
         services.AddProblemDetails();
         // The HTTP API described from its own endpoints, so the document cannot drift from them.
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
@@ -72,6 +74,7 @@ internal static class WebSetup
             o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        services.AddBetterDbSecurity(configuration);
         return services;
     }
 
@@ -81,6 +84,7 @@ internal static class WebSetup
         var api = app.MapGroup("/api").DisableAntiforgery();
         api.MapConnectionEndpoints();
         api.MapSessionEndpoints();
+        api.MapDiffEndpoints();
         api.MapImportEndpoint();
         api.MapPreflightEndpoints();
         api.MapHistoryEndpoints();

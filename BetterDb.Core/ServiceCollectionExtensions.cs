@@ -25,12 +25,19 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<BetterDbOptions>, DefaultConnectionValidator>();
 
         var dataDirectory = DataDirectory(configuration, contentRoot);
-        Directory.CreateDirectory(dataDirectory);
+        // Mode 700 for the folder, 600 for the databases (SQLite gives its -wal/-shm files the database's mode) and keys.
+        Connections.KeyRing.PrivateFiles.EnsureDirectory(dataDirectory);
         services.AddSingleton(new DataPaths(dataDirectory));
+        if (!string.Equals(configuration["BetterDb:Storage:Provider"] ?? "sqlite", "postgres", StringComparison.OrdinalIgnoreCase))
+            foreach (var file in new[] { new DataPaths(dataDirectory).Database, new DataPaths(dataDirectory).HangfireDatabase })
+            {
+                Connections.KeyRing.PrivateFiles.CreateFile(file);
+                Connections.KeyRing.PrivateFiles.Restrict(file + "-wal");
+                Connections.KeyRing.PrivateFiles.Restrict(file + "-shm");
+            }
 
-        services.AddDataProtection()
-            .SetApplicationName("BetterDb")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        // The key ring encrypted at rest with a certificate or a key-encryption key from outside the data directory.
+        Connections.KeyRing.KeyRingProtection.AddBetterDbDataProtection(services, configuration, dataDirectory);
 
         services.AddBetterDbStorage(configuration, new DataPaths(dataDirectory));
         services.AddSingleton<ConnectionService>();
@@ -45,6 +52,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SessionImport>();
         services.AddSingleton<Analysis.SessionAnalysis>();
         services.AddSingleton<Analysis.AnalysisJob>();
+        services.AddSingleton<Analysis.SessionDiffService>();
         services.AddSingleton<Events.IOutboxHandler, Analysis.AnalyseEndedSessions>();
         services.AddSingleton<Capture.KeySpecCache>();
         services.AddHostedService<CaptureLifetime>();
@@ -54,6 +62,7 @@ public static class ServiceCollectionExtensions
         services.AddBetterDbHistory(configuration);
         services.AddBetterDbWebhooks(configuration);
         services.AddBetterDbAnomalies(configuration);
+        Retention.RetentionServiceCollectionExtensions.AddBetterDbRetention(services, configuration);
         return services;
     }
 

@@ -81,9 +81,9 @@ internal static class HistoryEndpoints
         sessions.MapGet("/{id}/cross-reference", (string id, HttpRequest request, CrossReferenceService crossReference, CancellationToken ct) =>
             ApiResults.Guard(async () =>
             {
+                // API.md: the default is 24h; any other value than the four is a 400 naming them (Baselines.Window).
                 var baseline = ApiResults.Query(request, "baseline");
-                if (string.IsNullOrEmpty(baseline))
-                    return ApiResults.BadRequest("baseline", $"baseline is required: one of {string.Join(", ", Baselines.All)}.");
+                if (string.IsNullOrEmpty(baseline)) baseline = Baselines.Day;
                 return await crossReference.GetAsync(id, baseline, ct) is { } report ? Results.Ok(report) : ApiResults.NotFound($"No session '{id}'.");
             }));
 

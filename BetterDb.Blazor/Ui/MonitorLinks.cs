@@ -7,22 +7,24 @@ namespace BetterDb.Blazor.Ui;
 
 /// <summary>
 /// The sessions list's own filters, as the Monitor page's URL carries them with the same names as
-/// <c>GET /api/monitor/sessions</c>: <c>status</c>, <c>source</c>, <c>requestedBy</c>, <c>q</c>, <c>sort</c>.
+/// <c>GET /api/monitor/sessions</c>: <c>status</c>, <c>source</c>, <c>requestedBy</c>, <c>q</c>, <c>sort</c>, <c>scheduleId</c>
+/// (the sessions one schedule started, linked from the Schedules tab).
 /// </summary>
 public sealed record SessionListFilter(string? Status = null, string? Source = null, string? RequestedBy = null, string? Search = null,
-    SessionSort Sort = SessionSort.Newest)
+    SessionSort Sort = SessionSort.Newest, string? ScheduleId = null)
 {
     public static readonly SessionListFilter None = new();
 
     public bool IsEmpty => this == None;
 
     /// <summary>From the URL's values; unknown words are dropped (a hand-edited URL still opens the list).</summary>
-    public static SessionListFilter From(string? status, string? source, string? requestedBy, string? search, string? sort) => new(
+    public static SessionListFilter From(string? status, string? source, string? requestedBy, string? search, string? sort, string? scheduleId = null) => new(
         SessionStatus.All.Contains(status) ? status : null,
         SessionListQuery.Sources.Contains(source) ? source : null,
         string.IsNullOrWhiteSpace(requestedBy) ? null : requestedBy.Trim(),
         string.IsNullOrWhiteSpace(search) ? null : search.Trim(),
-        SessionListQuery.TryParseSort(sort, out var s) ? s : SessionSort.Newest);
+        SessionListQuery.TryParseSort(sort, out var s) ? s : SessionSort.Newest,
+        string.IsNullOrWhiteSpace(scheduleId) ? null : scheduleId.Trim());
 
     public SessionQuery ToQuery(string? connectionId, int limit) => new SessionQuery(connectionId, Status, limit) with
     {
@@ -30,6 +32,7 @@ public sealed record SessionListFilter(string? Status = null, string? Source = n
         RequestedBy = RequestedBy,
         Search = Search,
         Sort = Sort,
+        ScheduleId = ScheduleId,
     };
 
     public IEnumerable<KeyValuePair<string, string?>> ToPairs()
@@ -39,6 +42,7 @@ public sealed record SessionListFilter(string? Status = null, string? Source = n
         if (RequestedBy is not null) yield return new("requestedBy", RequestedBy);
         if (Search is not null) yield return new("q", Search);
         if (Sort != SessionSort.Newest) yield return new("sort", SessionListQuery.SortName(Sort));
+        if (ScheduleId is not null) yield return new("scheduleId", ScheduleId);
     }
 }
 

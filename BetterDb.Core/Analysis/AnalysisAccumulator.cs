@@ -514,6 +514,9 @@ public sealed class AnalysisAccumulator
             PrefixDelimiter = ((char)_delimiter).ToString(),
             CountsExact = maxError == 0,
             MaxCountError = maxError,
+            DistinctKeys = _keys.Distinct,
+            DistinctPrefixes = _prefixes.Distinct,
+            DistinctClients = _clients.Distinct,
             ComputedAt = DateTime.UtcNow,
         };
     }

@@ -5,12 +5,19 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace BetterDb.Core.Analysis;
 
-/// <summary>The Hangfire job that stores a finished session's analysis (visible and retryable at <c>/hangfire</c>).</summary>
-public sealed class AnalysisJob(SessionAnalysis analysis)
+/// <summary>
+/// The Hangfire job that stores a finished session's analysis (visible and retryable at <c>/hangfire</c>), and its command
+/// shapes, so the first diff or cross-reference of the session reads stored aggregates instead of its lines.
+/// </summary>
+public sealed class AnalysisJob(SessionAnalysis analysis, SessionDiffService? diffs = null)
 {
     [DisplayName("Analyse session {0}")]
     [AutomaticRetry(Attempts = 3)]
-    public Task RunAsync(string sessionId) => analysis.ComputeAndStoreAsync(sessionId);
+    public async Task RunAsync(string sessionId)
+    {
+        await analysis.ComputeAndStoreAsync(sessionId);
+        if (diffs is not null) await diffs.PrepareAsync(sessionId);
+    }
 }
 
 /// <summary>
@@ -23,6 +30,10 @@ public sealed class AnalyseEndedSessions(IServiceProvider services) : IOutboxHan
     {
         if (e.Type != SessionEventType.Ended || e.SessionId is not { } id) return;
         if (services.GetService<IBackgroundJobClient>() is { } jobs) jobs.Enqueue<AnalysisJob>(j => j.RunAsync(id));
-        else await services.GetRequiredService<SessionAnalysis>().ComputeAndStoreAsync(id, ct);
+        else
+        {
+            await services.GetRequiredService<SessionAnalysis>().ComputeAndStoreAsync(id, ct);
+            if (services.GetService<SessionDiffService>() is { } diffs) await diffs.PrepareAsync(id, ct);
+        }
     }
 }

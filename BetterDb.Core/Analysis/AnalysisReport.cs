@@ -23,6 +23,13 @@ public sealed record AnalysisReport
     /// <summary>True when every count is exact; otherwise counts may be low by at most <see cref="MaxCountError"/>.</summary>
     public bool CountsExact { get; init; } = true;
     public long MaxCountError { get; init; }
+    /// <summary>
+    /// Distinct keys, prefixes and clients counted (additive; null in an analysis stored before them): when a list holds them all,
+    /// something absent from it is absent from the capture, which a diff needs to call a client or prefix vanished.
+    /// </summary>
+    public long? DistinctKeys { get; init; }
+    public long? DistinctPrefixes { get; init; }
+    public long? DistinctClients { get; init; }
     public DateTime ComputedAt { get; init; }
     /// <summary>What the filter's values mean where that is unusual (additive; see <see cref="Lines.LineFilter.Warnings"/>).</summary>
     public IReadOnlyList<Lines.FilterWarning> Warnings { get; init; } = [];

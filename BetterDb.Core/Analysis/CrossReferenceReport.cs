@@ -68,8 +68,9 @@ public sealed record HotKeysSection : CrossReferenceSection
 
 public sealed record HotKeyChange(string Key, int Rank, int BaselineRank, int Change, long Count);
 
+/// <param name="PValue">null when there is no baseline to test against (JSON has no NaN).</param>
 public sealed record VerbRegression(string Verb, long CaptureEntries, double CapturePerSec, long BaselineEntries, double BaselinePerSec, double? Ratio,
-    double PValue, double AdjustedPValue, bool Significant, IReadOnlyList<LogItem> Worst);
+    double? PValue, double? AdjustedPValue, bool Significant, IReadOnlyList<LogItem> Worst);
 
 public sealed record SlowlogSection : CrossReferenceSection
 {

@@ -76,8 +76,10 @@ public sealed class CrossReferenceService(
         var earlier = connectionId is null ? [] : await EarlierCapturesAsync(db: null, connectionId, session.Id, window, ct);
         var historyStart = connectionId is null ? null : await history.FirstLogTsAsync(connectionId, ct);
         var covered = Coverage(window, historyStart);
-        var baselineLogs = connectionId is null ? [] : (await history.LogRangeAsync(connectionId, AllLogs, window.FromTs, window.ToTs, ct)).Where(e => !e.IsOwn).ToList();
-        // Slowlog timestamps are whole seconds: the capture's window starts at its second.
+        // Slowlog timestamps are whole seconds: the capture's window starts at its second, and the baseline ends there, so
+        // an entry of the capture's first second is the capture's only, never counted on both sides.
+        var logsTo = Math.Min(window.ToTs, start / 1000 * 1000);
+        var baselineLogs = connectionId is null ? [] : (await history.LogRangeAsync(connectionId, AllLogs, window.FromTs, logsTo, ct)).Where(e => !e.IsOwn).ToList();
         var captureLogs = connectionId is null ? [] : (await history.LogRangeAsync(connectionId, AllLogs, start / 1000 * 1000, end + 1, ct)).Where(e => !e.IsOwn).ToList();
         var report = await SafeAnalysisAsync(session.Id, ct);
 
@@ -309,14 +311,14 @@ public sealed class CrossReferenceService(
             var rate1 = k1 / captureSeconds;
             var rate0 = covered > 0 ? k0 / covered : 0;
             results.Add(new VerbRegression(verb, k1, Math.Round(rate1, 6), k0, Math.Round(rate0, 6), rate0 > 0 ? Math.Round(rate1 / rate0, 2) : null,
-                p, adjusted, !double.IsNaN(adjusted) && adjusted < Alpha && rate1 > rate0,
+                double.IsNaN(p) ? null : p, double.IsNaN(adjusted) ? null : adjusted, !double.IsNaN(adjusted) && adjusted < Alpha && rate1 > rate0,
                 capture.Where(e => e.Command == verb).OrderByDescending(e => e.DurationUs).Take(5).ToList()));
         }
         if (verbs.Count == 0) lacking.Add("no slowlog entries during the capture: nothing to test");
         return new SlowlogSection
         {
             Sources = sources, Lacking = lacking, CaptureSeconds = Math.Round(captureSeconds, 3), BaselineSeconds = Math.Round(covered, 3),
-            Verbs = results.OrderBy(r => double.IsNaN(r.PValue) ? 2 : r.PValue).ThenByDescending(r => r.CaptureEntries).ToList(),
+            Verbs = results.OrderBy(r => r.PValue ?? 2).ThenByDescending(r => r.CaptureEntries).ToList(),
         };
     }
 

@@ -179,7 +179,11 @@ public sealed class ScheduleService(IDbContextFactory<BetterDbContext> contexts,
             }
         }
         await db.SaveChangesAsync(ct);
-        foreach (var orphan in jobs.RecurringScheduleIds().Where(id => !keep.Contains(id)))
+        var candidates = jobs.RecurringScheduleIds().Where(id => !keep.Contains(id)).ToList();
+        // Read again: a schedule created (or enabled) since the rows above were read has its job already and keeps it.
+        List<string> current = candidates.Count == 0 ? [] : await db.Schedules.AsNoTracking()
+            .Where(s => candidates.Contains(s.Id) && s.Enabled).Select(s => s.Id).ToListAsync(ct);
+        foreach (var orphan in candidates.Except(current))
         {
             jobs.RemoveRecurring(orphan);
             log.LogInformation("Removed the recurring job of schedule {ScheduleId}: it no longer exists or is disabled", orphan);

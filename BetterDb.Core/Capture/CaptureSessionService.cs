@@ -137,7 +137,7 @@ public sealed class CaptureSessionService
                 DurationMs = duration,
                 ByteCap = byteCap,
                 LineCap = lineCap,
-                Redacted = _options.Monitor.RedactValues,
+                Redacted = _options.Monitor.RedactValues || profile.RedactValues,
             };
             try
             {

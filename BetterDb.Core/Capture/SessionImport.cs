@@ -48,7 +48,7 @@ public sealed class SessionImport(
             RequestedBy = string.IsNullOrWhiteSpace(requestedBy) ? null : requestedBy.Trim(),
             StartedAt = DateTime.UtcNow,
             ImportedAt = DateTime.UtcNow,
-            Redacted = options.Value.Monitor.RedactValues,
+            Redacted = options.Value.Monitor.RedactValues || connection?.RedactValues == true,
         };
         var counting = bytesRead is null ? file : new ProgressStream(file, bytesRead);
         var reader = PipeReader.Create(counting, new StreamPipeReaderOptions(bufferSize: 256 * 1024, leaveOpen: true));

@@ -24,6 +24,8 @@ public sealed record ConnectionProfile
     /// <summary>PEM of <see cref="ClientCertificate"/>'s private key.</summary>
     public string? ClientKey { get; init; }
     public int Db { get; init; }
+    /// <summary>Captures of this connection replace the values of write commands by <c>(redacted)</c> before anything is stored.</summary>
+    public bool RedactValues { get; init; }
     public bool IsDefault => Id == DefaultId;
     public DateTime CreatedAt { get; init; }
 
@@ -34,9 +36,9 @@ public sealed record ConnectionProfile
 
 /// <summary>The shape a connection has over HTTP and in the UI: no password and no client key, not even their length.</summary>
 public sealed record ConnectionView(string Id, string Name, string Host, int Port, string? Username, bool Tls, int Db, bool IsDefault, bool HasPassword,
-    string? CaCertificate = null, bool TlsInsecure = false, string? ClientCertificate = null, bool HasClientKey = false)
+    string? CaCertificate = null, bool TlsInsecure = false, string? ClientCertificate = null, bool HasClientKey = false, bool RedactValues = false)
 {
     public static ConnectionView From(ConnectionProfile p) =>
         new(p.Id, p.Name, p.Host, p.Port, p.Username, p.Tls, p.Db, p.IsDefault, !string.IsNullOrEmpty(p.Password),
-            p.CaCertificate, p.TlsInsecure, p.ClientCertificate, !string.IsNullOrEmpty(p.ClientKey));
+            p.CaCertificate, p.TlsInsecure, p.ClientCertificate, !string.IsNullOrEmpty(p.ClientKey), p.RedactValues);
 }

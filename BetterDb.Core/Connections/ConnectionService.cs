@@ -11,9 +11,11 @@ namespace BetterDb.Core.Connections;
 /// What a user may set on a connection. A null password or client key on update keeps the stored one; "" clears it.
 /// The TLS fields are PEM text: <paramref name="CaCertificate"/> to trust instead of the system store,
 /// <paramref name="ClientCertificate"/> with <paramref name="ClientKey"/> for servers that require client certificates.
+/// <paramref name="RedactValues"/> left out (null) keeps what is stored (off for a new connection): a client that does not
+/// know the field cannot switch redaction off by accident.
 /// </summary>
 public sealed record ConnectionInput(string? Name, string? Host, int? Port, string? Username, string? Password, bool? Tls, int? Db,
-    string? CaCertificate = null, bool? TlsInsecure = null, string? ClientCertificate = null, string? ClientKey = null)
+    string? CaCertificate = null, bool? TlsInsecure = null, string? ClientCertificate = null, string? ClientKey = null, bool? RedactValues = null)
 {
     public override string ToString() => $"ConnectionInput {{ Name = {Name}, Host = {Host}, Port = {Port} }}"; // never the secrets
 }
@@ -187,6 +189,7 @@ public sealed class ConnectionService
             ClientCertificate = tls.ClientCertificate,
             ClientKey = tls.ClientKey,
             Db = input.Db ?? 0,
+            RedactValues = input.RedactValues ?? stored?.RedactValues ?? false,
         };
         return await TestAsync(profile, ct);
     }
@@ -344,6 +347,7 @@ public sealed class ConnectionService
         if (tls.ClientKeyChanged)
             row.ProtectedClientKey = tls.ClientKey is null ? null : _clientKeyProtector.Protect(tls.ClientKey);
         row.Db = input.Db ?? 0;
+        if (input.RedactValues is { } redact) row.RedactValues = redact;
         row.UpdatedAt = now;
     }
 
@@ -361,6 +365,7 @@ public sealed class ConnectionService
         ClientCertificate = row.ClientCertificate,
         ClientKey = row.ProtectedClientKey is null ? null : _clientKeyProtector.Unprotect(row.ProtectedClientKey),
         Db = row.Db,
+        RedactValues = row.RedactValues,
         CreatedAt = row.CreatedAt,
     };
 }

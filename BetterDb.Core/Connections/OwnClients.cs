@@ -5,7 +5,8 @@ namespace BetterDb.Core.Connections;
 /// <summary>
 /// The app's own open connections to each server (pre-flight, key specs, the watchdog, history collectors...), by
 /// the address the server gives their lines, so a capture of that server can leave their commands out: they are
-/// ours, not what the server is being asked to do. A connection registers when it connects and leaves when it closes.
+/// ours, not what the server is being asked to do. A connection registers when it connects (before its first command)
+/// and leaves a little after it closes (<see cref="Linger"/>).
 /// </summary>
 public static class OwnClients
 {
@@ -16,7 +17,7 @@ public static class OwnClients
     /// <summary>The key of a server: its host and port as the profile names them.</summary>
     public static string ServerKey(ConnectionProfile profile) => $"{profile.Host}:{profile.Port}";
 
-    /// <summary>Records one of our connections to <paramref name="server"/>; disposing the result forgets it.</summary>
+    /// <summary>Records one of our connections to <paramref name="server"/>; disposing the result forgets it, <see cref="Linger"/> later.</summary>
     public static IDisposable Register(string server, EndPoint? local)
     {
         if (Format(local) is not { } address) return Nothing.Instance;
@@ -76,12 +77,24 @@ public static class OwnClients
         foreach (var w in watchers) w.Removed(address);
     }
 
+    /// <summary>
+    /// How long a closed connection of ours stays known. A capture reads MONITOR behind the server: the last commands of
+    /// a connection that just closed (a session-boundary INFO, a pre-flight probe) can still be in its socket or buffers
+    /// when the close is told, and forgetting the address at once would let exactly those lines in. Long enough for a
+    /// reader that keeps up (the watchdog stops one that falls far behind); short against the time before the OS hands
+    /// the same local port to another client of that server.
+    /// </summary>
+    internal static TimeSpan Linger { get; set; } = TimeSpan.FromSeconds(10);
+
     private sealed class Registration(string server, string address) : IDisposable
     {
         private int _disposed;
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) Unregister(server, address);
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            var linger = Linger;
+            if (linger <= TimeSpan.Zero) Unregister(server, address);
+            else _ = Task.Delay(linger).ContinueWith(_ => Unregister(server, address), TaskScheduler.Default);
         }
     }
 

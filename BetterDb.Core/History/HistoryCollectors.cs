@@ -120,6 +120,9 @@ public sealed class HistoryCollectors : BackgroundService
     /// <summary>The latest INFO sample read (in memory), if the collectors run for that connection.</summary>
     public InfoSample? Latest(string connectionId) => _running.TryGetValue(connectionId, out var c) ? c.Recent.Last : null;
 
+    /// <summary>The latest CLIENT LIST read (in memory), if the collectors run for that connection.</summary>
+    public ClientSnapshot? LatestClients(string connectionId) => _running.TryGetValue(connectionId, out var c) ? c.LatestClients : null;
+
     /// <summary>Asks a connection's collectors to poll now (e.g. the logs when a capture ends) and waits for them, up to <paramref name="timeout"/>.</summary>
     public Task<bool> PollNowAsync(string connectionId, TimeSpan timeout, params string[] collectors) =>
         _running.TryGetValue(connectionId, out var c) ? c.PollNowAndWaitAsync(timeout, collectors) : Task.FromResult(false);

@@ -77,6 +77,10 @@ internal sealed class InstanceCollector : IAsyncDisposable
 
     public RecentInfo Recent { get; }
 
+    /// <summary>The last CLIENT LIST read (in memory): the stored series keeps one per <c>ClientListIntervalMs</c> slot, so a poll
+    /// asked for within a slot is shown from here rather than lost to the page.</summary>
+    public ClientSnapshot? LatestClients { get; private set; }
+
     public void Start() => _loop = Task.Run(() => RunAsync(_stop.Token));
 
     /// <summary>Polls the named collectors (all when none are named) now rather than at their next turn.</summary>
@@ -394,6 +398,7 @@ internal sealed class InstanceCollector : IAsyncDisposable
         var now = NowMs();
         var raw = HistoryStore.ClientListText(text);
         var clients = ClientListParser.Parse(text);
+        LatestClients = new ClientSnapshot(now, clients.Count, clients);
         var commands = string.Join(' ', clients.Where(c => !c.IsOwn && c.Cmd is not null).Select(c => c.Cmd!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
         var slot = now / _o.ClientListIntervalMs * _o.ClientListIntervalMs;
 

@@ -18,6 +18,8 @@ public sealed class ConnectionEntity
     /// <summary>Data-protection ciphertext of the client certificate's private key; the clear key is never stored.</summary>
     public string? ProtectedClientKey { get; set; }
     public int Db { get; set; }
+    /// <summary>Captures of this connection store <c>(redacted)</c> for the values of write commands (as <c>BetterDb:Monitor:RedactValues</c> does for all).</summary>
+    public bool RedactValues { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

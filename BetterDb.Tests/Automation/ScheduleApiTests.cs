@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using BetterDb.Core.Storage;
 using BetterDb.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -64,8 +65,30 @@ public sealed class ScheduleApiTests(ScheduleApiFixture fx)
         var job = Api.RecurringJob(created.Id);
         Assert.NotNull(job);
         Assert.Equal(created.NextFireAt, job.NextExecution);
-        var page = await Api.Http.GetStringAsync("/hangfire/recurring");
+        var page = await Api.Http.GetStringAsync("/hangfire/recurring?from=0&count=1000");
         Assert.Contains("Capture 30 s every 10 minutes, connection default", page);
+    }
+
+    [Fact]
+    public async Task Renaming_the_connection_renames_the_job_on_hangfire()
+    {
+        var name = "before-" + Guid.NewGuid().ToString("N")[..6];
+        using var created = await Api.Http.PostAsJsonAsync("/api/connections", new { name, host = "127.0.0.1", port = 1 });
+        await BetterDbApi.ExpectAsync(created, HttpStatusCode.Created);
+        var connectionId = (await created.Content.ReadFromJsonAsync<ConnectionDto>(BetterDbApi.Json))!.Id;
+        var s = await Api.CreateAsync(new { connectionId, cronExpression = Yearly, durationMs = 5_000 });
+        Assert.Equal($"Capture 5 s at 00:00, on day 1 of the month, in January (UTC), connection {name}", s.Description);
+        Assert.Contains(s.Description, await Api.Http.GetStringAsync("/hangfire/recurring?from=0&count=1000"));
+
+        var renamed = name.Replace("before-", "after-");
+        using (var put = await Api.Http.PutAsJsonAsync($"/api/connections/{connectionId}", new { name = renamed, host = "127.0.0.1", port = 1 }))
+            await BetterDbApi.ExpectAsync(put, HttpStatusCode.OK);
+        Assert.EndsWith($"connection {renamed}", (await Api.GetAsync(s.Id)).Description);
+        var page = await Poll.UntilAsync(() => Api.Http.GetStringAsync("/hangfire/recurring?from=0&count=1000"), p => p.Contains($"connection {renamed}"),
+            "the recurring job to take the new name");
+        Assert.DoesNotContain($"connection {name}", page);
+        Assert.Equal(Yearly, Api.RecurringJob(s.Id)!.Cron);
+        await Api.Http.DeleteAsync($"/api/monitor/schedules/{s.Id}");
     }
 
     [Fact]
@@ -251,6 +274,9 @@ public sealed class ScheduleApiTests(ScheduleApiFixture fx)
         Assert.Equal((HttpStatusCode.BadRequest, "createdBy"), (tooLong.Status, tooLong.Field));
         var paging = await Api.RefusedAsync(HttpMethod.Get, "/api/monitor/schedules?limit=-1", "{}");
         Assert.Equal((HttpStatusCode.BadRequest, "limit"), (paging.Status, paging.Field));
+        // The session list's source filter takes the four sources only.
+        var source = await Api.RefusedAsync(HttpMethod.Get, "/api/monitor/sessions?source=cron", "{}");
+        Assert.Equal((HttpStatusCode.BadRequest, "source"), (source.Status, source.Field));
     }
 
     [Fact]

@@ -232,7 +232,9 @@ public sealed class MonitorReaderPacingTests
             MonitorRespReader.Read(source, [], sink, CancellationToken.None, moreWaiting: () => source.Position < source.Length, nap: _ => naps++));
         Assert.Equal("connection closed by the server", end.Message);
         Assert.Equal(100_000, sink.Lines);
-        Assert.Equal(0, naps);
+        // No nap while bytes wait; the read that drained the last of them may nap (on a slow, loaded box its rate
+        // looks low), before the next read finds the end.
+        Assert.InRange(naps, 0, 1);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using BetterDb.Blazor.Security;
 using BetterDb.Blazor.Ui;
 using BetterDb.Core;
 using BetterDb.Core.Storage;
@@ -43,6 +44,7 @@ public abstract class ComponentTestContext : IAsyncLifetime
         Ctx.Services.AddLogging();
         Ctx.Services.AddBetterDbCore(configuration, _dataDirectory);
         Ctx.Services.AddScoped<ConnectionScope>();
+        Ctx.Services.AddBetterDbSecurity(configuration);
 
         await using var db = await Ctx.Services.GetRequiredService<IDbContextFactory<BetterDbContext>>().CreateDbContextAsync();
         await db.Database.MigrateAsync();

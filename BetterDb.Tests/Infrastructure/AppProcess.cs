@@ -55,7 +55,10 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the app and waits until <c>/healthz</c> answers 200.</summary>
-    public static async Task<AppProcess> StartAsync(string dataDirectory, string? defaultConnection, TimeSpan? startTimeout = null)
+    /// <param name="environment">more environment variables (configuration), e.g. <c>BetterDb__Auth__AllowAnonymous</c></param>
+    /// <param name="listenAddress">the address Kestrel listens on (loopback by default; health is asked on loopback either way)</param>
+    public static async Task<AppProcess> StartAsync(string dataDirectory, string? defaultConnection, TimeSpan? startTimeout = null,
+        IReadOnlyDictionary<string, string>? environment = null, string listenAddress = "127.0.0.1")
     {
         var dll = FindAppDll();
         var port = RedisServer.FreePort();
@@ -70,7 +73,7 @@ public sealed class AppProcess : IAsyncDisposable
         };
         foreach (var a in new[] { "--signal=TERM", "--kill-after=5", "900", "dotnet", dll }) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add("--urls");
-        psi.ArgumentList.Add($"http://127.0.0.1:{port}");
+        psi.ArgumentList.Add($"http://{listenAddress}:{port}");
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         psi.Environment["BetterDb__DataDirectory"] = dataDirectory;
@@ -80,6 +83,7 @@ public sealed class AppProcess : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Information";
         psi.Environment["Logging__LogLevel__Microsoft.EntityFrameworkCore.Migrations"] = "Information";
         psi.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");
         var app = new AppProcess(process, port);

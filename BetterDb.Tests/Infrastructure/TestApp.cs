@@ -1,6 +1,7 @@
 using BetterDb.Core.Capture;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -71,6 +72,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings) settings[key] = value;
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(l => l.AddProvider(_logs));
+        builder.ConfigureTestServices(HangfireIsolation.Apply);
         if (_services is not null) builder.ConfigureServices(_services);
     }
 

@@ -83,7 +83,9 @@ public sealed class AppRestartTests(RedisFixture fx) : IAsyncLifetime
         {
             using var http = app.CreateClient();
             var api = new BetterDbApi(http);
-            var session = await api.GetSessionAsync(id);
+            // Reclaimed at start, or at the next ownership sweep (5 s) when the killed process was still exiting then.
+            var session = await Poll.UntilAsync(() => api.GetSessionAsync(id), s => s.Status != "running", "the dead owner's capture to be reclaimed",
+                TimeSpan.FromSeconds(20));
             Assert.Equal(("interrupted", "process_restart"), (session.Status, session.TerminationReason));
             Assert.NotNull(session.EndedAt);
             var lines = await api.ReadAllLinesAsync(id);

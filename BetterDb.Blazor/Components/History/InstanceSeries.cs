@@ -65,7 +65,9 @@ public sealed class InstanceSeries
         return new InstanceSeries
         {
             OpsPerSec = ops, UsedMemory = used, MaxMemory = max.Count == used.Count ? max : [], ConnectedClients = connected, BlockedClients = blocked,
-            HitRatioPct = hit, EvictionsPerSec = evictions, Samples = samples.Count, Bucket = TimeSpan.FromMilliseconds(bucketMs), Latest = samples[^1],
+            HitRatioPct = hit, EvictionsPerSec = evictions, Samples = samples.Count,
+            // What one point stands for: a bucket, or one sample when samples are further apart than a bucket (few of them).
+            Bucket = TimeSpan.FromMilliseconds(Math.Max(bucketMs, samples.Count > 1 ? span / (samples.Count - 1) : bucketMs)), Latest = samples[^1],
         };
     }
 

@@ -395,6 +395,9 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
                     b.Property<string>("ProtectedPassword")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("RedactValues")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("Tls")
                         .HasColumnType("INTEGER");
 
