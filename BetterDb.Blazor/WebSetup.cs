@@ -80,8 +80,14 @@ internal static class WebSetup
 
     public static void MapBetterDbApi(this WebApplication app)
     {
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), b => b.UseMiddleware<ApiErrorMiddleware>());
-        var api = app.MapGroup("/api").DisableAntiforgery();
+        // Who may do what under /api is decided in one place (ApiAccess), as problem details; the endpoints themselves are
+        // open to the authorization middleware so it never answers an API client with a redirect to the sign-in page.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), b =>
+        {
+            b.UseMiddleware<ApiAccess>();
+            b.UseMiddleware<ApiErrorMiddleware>();
+        });
+        var api = app.MapGroup("/api").DisableAntiforgery().AllowAnonymous();
         api.MapConnectionEndpoints();
         api.MapSessionEndpoints();
         api.MapDiffEndpoints();
@@ -91,24 +97,19 @@ internal static class WebSetup
         api.MapScheduleEndpoints();
         api.MapWebhookEndpoints();
         api.MapTriggerEndpoints();
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json");
     }
 
     public static void MapBetterDbJobs(this WebApplication app)
     {
-        // The app has no sign-in of its own: it is meant for an internal network, like the rest of its UI.
+        // Behind the same sign-in, for admins (without sign-in: the anonymous admin, on loopback only).
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
-            Authorization = [new OpenDashboard()],
+            Authorization = [new AdminDashboardFilter()],
             DashboardTitle = "BetterDb jobs",
             AppPath = "/",
-        });
-    }
-
-    private sealed class OpenDashboard : IDashboardAuthorizationFilter
-    {
-        public bool Authorize(DashboardContext context) => true;
+        }).RequireAuthorization(SecurityServiceCollectionExtensions.AdminPolicy);
     }
 }
 

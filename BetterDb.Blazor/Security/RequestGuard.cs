@@ -63,10 +63,13 @@ internal sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<AuthOpt
 }
 
 /// <summary>
-/// Whether sign-in is on. Not yet: accounts, roles and tokens are the next step of issue 19; until then the app is
-/// anonymous and therefore answers on loopback only (unless <see cref="AuthOptions.AllowAnonymous"/>).
+/// Whether sign-in is on: an admin password configured, or local accounts made (the first run's admin, say). Without
+/// it the app is the anonymous admin's, and therefore answers on loopback only (unless <see cref="AuthOptions.AllowAnonymous"/>).
 /// </summary>
-public sealed class SignInState
+public sealed class SignInState(IOptionsMonitor<AuthOptions> options, AccountService accounts)
 {
-    public bool Configured => false;
+    public bool Configured => !string.IsNullOrEmpty(options.CurrentValue.AdminPassword) || accounts.AnyAccount;
+
+    /// <summary>What start-up knew (host filtering is set once): the configured password only; accounts are read later.</summary>
+    public bool ConfiguredAtStart => !string.IsNullOrEmpty(options.CurrentValue.AdminPassword);
 }

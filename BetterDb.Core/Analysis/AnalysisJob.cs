@@ -15,8 +15,9 @@ public sealed class AnalysisJob(SessionAnalysis analysis, SessionDiffService? di
     [AutomaticRetry(Attempts = 3)]
     public async Task RunAsync(string sessionId)
     {
+        // Shapes first: the stored analysis is what callers wait for, so the job ends as soon as it is visible.
+        if (diffs is not null) await diffs.StoreShapesAsync(sessionId);
         await analysis.ComputeAndStoreAsync(sessionId);
-        if (diffs is not null) await diffs.PrepareAsync(sessionId);
     }
 }
 
@@ -32,8 +33,8 @@ public sealed class AnalyseEndedSessions(IServiceProvider services) : IOutboxHan
         if (services.GetService<IBackgroundJobClient>() is { } jobs) jobs.Enqueue<AnalysisJob>(j => j.RunAsync(id));
         else
         {
+            if (services.GetService<SessionDiffService>() is { } diffs) await diffs.StoreShapesAsync(id, ct);
             await services.GetRequiredService<SessionAnalysis>().ComputeAndStoreAsync(id, ct);
-            if (services.GetService<SessionDiffService>() is { } diffs) await diffs.PrepareAsync(id, ct);
         }
     }
 }

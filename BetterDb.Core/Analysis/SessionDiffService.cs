@@ -126,6 +126,9 @@ public sealed class SessionDiffService(
         return counter.Result();
     }
 
+    /// <summary>Counts and stores a finished session's command shapes unless they are stored already.</summary>
+    public async Task StoreShapesAsync(string sessionId, CancellationToken ct = default) => await StoredShapesAsync(sessionId, ct);
+
     /// <summary>Computes and stores what a diff reads (analysis and shapes) ahead of time, e.g. before a benchmark.</summary>
     public async Task PrepareAsync(string sessionId, CancellationToken ct = default)
     {

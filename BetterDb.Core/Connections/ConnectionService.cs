@@ -118,7 +118,7 @@ public sealed class ConnectionService
         await using var db = await _contexts.CreateDbContextAsync(ct);
         var row = await db.Connections.FirstOrDefaultAsync(c => c.Id == id, ct);
         if (row is null) return null;
-        var tls = ResolveTls(input, row.ProtectedClientKey is null ? null : _clientKeyProtector.Unprotect(row.ProtectedClientKey));
+        var tls = ResolveTls(input, Unprotect(_clientKeyProtector, row.ProtectedClientKey));
         Apply(row, input, tls, DateTime.UtcNow);
         await db.SaveChangesAsync(ct);
         Changed?.Invoke();
@@ -351,6 +351,24 @@ public sealed class ConnectionService
         row.UpdatedAt = now;
     }
 
+    /// <summary>
+    /// The clear secret; null when the key ring cannot decrypt it (the data folder was copied without its key-encryption
+    /// key, or the key was lost): the connection then fails to authenticate, visibly, and the list still loads; saving a
+    /// new password repairs it.
+    /// </summary>
+    private static string? Unprotect(IDataProtector protector, string? ciphertext)
+    {
+        if (ciphertext is null) return null;
+        try
+        {
+            return protector.Unprotect(ciphertext);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
+
     private ConnectionProfile ToProfile(ConnectionEntity row) => new()
     {
         Id = row.Id,
@@ -358,12 +376,12 @@ public sealed class ConnectionService
         Host = row.Host,
         Port = row.Port,
         Username = row.Username,
-        Password = row.ProtectedPassword is null ? null : _protector.Unprotect(row.ProtectedPassword),
+        Password = Unprotect(_protector, row.ProtectedPassword),
         Tls = row.Tls,
         CaCertificate = row.CaCertificate,
         TlsInsecure = row.TlsInsecure,
         ClientCertificate = row.ClientCertificate,
-        ClientKey = row.ProtectedClientKey is null ? null : _clientKeyProtector.Unprotect(row.ProtectedClientKey),
+        ClientKey = Unprotect(_clientKeyProtector, row.ProtectedClientKey),
         Db = row.Db,
         RedactValues = row.RedactValues,
         CreatedAt = row.CreatedAt,

@@ -24,6 +24,8 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
     public DbSet<WebhookDeliveryEntity> WebhookDeliveries => Set<WebhookDeliveryEntity>();
     public DbSet<AnomalyEntity> Anomalies => Set<AnomalyEntity>();
     public DbSet<TriggerEntity> Triggers => Set<TriggerEntity>();
+    public DbSet<UserEntity> Users => Set<UserEntity>();
+    public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
     {
@@ -102,6 +104,19 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.ActiveKey).IsUnique();
             e.HasIndex(x => new { x.ConnectionId, x.Status });
+        });
+        b.Entity<UserEntity>(e =>
+        {
+            e.ToTable("users");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.UserName).HasMaxLength(100);
+            e.HasIndex(x => x.UserName).IsUnique();
+        });
+        b.Entity<ApiTokenEntity>(e =>
+        {
+            e.ToTable("api_tokens");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.TokenHash).IsUnique();
         });
     }
 

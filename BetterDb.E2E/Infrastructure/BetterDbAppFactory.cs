@@ -11,7 +11,8 @@ namespace BetterDb.E2E.Infrastructure;
 /// repository development settings); static web assets (MudBlazor's CSS/JS under <c>_content/</c>)
 /// are only mapped automatically in Development, so they are switched on explicitly.
 /// </summary>
-internal sealed class BetterDbAppFactory(string dataDirectory, string redisUrl, AppLog log) : WebApplicationFactory<Program>
+internal sealed class BetterDbAppFactory(string dataDirectory, string redisUrl, AppLog log, IReadOnlyDictionary<string, string>? settings = null)
+    : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -21,6 +22,7 @@ internal sealed class BetterDbAppFactory(string dataDirectory, string redisUrl, 
         // over appsettings.json and are visible before builder.Build().
         builder.UseSetting("BetterDb:DataDirectory", dataDirectory);
         builder.UseSetting("BetterDb:DefaultConnection", redisUrl);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging =>
         {
             logging.ClearProviders();

@@ -138,6 +138,15 @@ public sealed class KeyRingAtRestTests(RedisAppFixture fx) : IDisposable
 
         Assert.Null(StealPassword(dataDirectory, id));
 
+        // A fresh app started on a copy of the folder, without the key: the connection is listed, its password is gone.
+        var copy = Path.Combine(_outside, "copy");
+        CopyDirectory(dataDirectory, copy);
+        var (listed, recovered) = await WithAppAsync(copy, [], async (app, api) =>
+            (await api.Http.GetStringAsync("/api/connections"),
+             (await app.Services.GetRequiredService<BetterDb.Core.Connections.ConnectionService>().GetAsync(id))!.Password));
+        Assert.Contains(id, listed);
+        Assert.Null(recovered);
+
         // The owner, with the key, restarts and the stored password still authenticates.
         Assert.True(await WithAppAsync(dataDirectory, settings, (_, api) => ConnectionTestOkAsync(api, id)));
     }

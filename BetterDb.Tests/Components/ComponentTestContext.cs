@@ -45,6 +45,10 @@ public abstract class ComponentTestContext : IAsyncLifetime
         Ctx.Services.AddBetterDbCore(configuration, _dataDirectory);
         Ctx.Services.AddScoped<ConnectionScope>();
         Ctx.Services.AddBetterDbSecurity(configuration);
+        // The circuit's user: the admin (as the anonymous user is without sign-in); role tests set their own.
+        var auth = Ctx.AddAuthorization();
+        auth.SetAuthorized("admin");
+        auth.SetRoles("admin");
 
         await using var db = await Ctx.Services.GetRequiredService<IDbContextFactory<BetterDbContext>>().CreateDbContextAsync();
         await db.Database.MigrateAsync();

@@ -67,7 +67,9 @@ public sealed class OutboxTests(RedisFixture fx) : IAsyncLifetime
             return await db.Analyses.AnyAsync(a => a.SessionId == session.Id);
         }, stored => stored, "the analysis job to store the analysis", TimeSpan.FromSeconds(30));
         var monitoring = app.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
-        var job = monitoring.SucceededJobs(0, 100).Select(j => j.Value).Single(j => j.Job.Args.Contains(session.Id));
+        // The job may still be finishing (it also stores the session's command shapes) when the analysis becomes visible.
+        var job = (await Poll.UntilAsync(() => Task.FromResult(monitoring.SucceededJobs(0, 100).Select(j => j.Value).Where(j => j.Job.Args.Contains(session.Id)).ToList()),
+            jobs => jobs.Count > 0, "the analysis job to succeed", TimeSpan.FromSeconds(30))).Single();
         Assert.Equal("RunAsync", job.Job.Method.Name);
         Assert.Equal("AnalysisJob", job.Job.Type.Name);
     }
