@@ -153,4 +153,33 @@ public sealed class DiffFlowTests(AppFixture app, ITestOutputHelper output) : E2
         Assert.Equal(35.0, json.GetProperty("throughput").GetProperty("linesPerSec").GetDouble());
         Assert.Empty(p.Problems);
     }
+
+    [Fact]
+    public async Task The_session_page_has_a_compare_tab_that_keeps_its_choice_in_the_url()
+    {
+        var before = await ImportAsync(Before(), $"tab before {Run}");
+        var after = await ImportAsync(After(), $"tab after {Run}");
+        var p = await OpenAsync();
+        await p.GotoAsync($"/monitor/sessions/{after}");
+        await p.Page.GetByRole(AriaRole.Tab, new() { Name = "Compare" }).ClickAsync();
+        await p.Page.WaitForURLAsync(new Regex($"/monitor/sessions/{after}\\?tab=compare"));
+        await Expect(p.TestId("diff-empty")).ToBeVisibleAsync();
+        var picker = p.Page.Locator("[data-testid=diff-picker] input, input[data-testid=diff-picker]").First;
+        await picker.ClickAsync();
+        await picker.FillAsync($"tab before {Run}");
+        await p.Page.Locator($"[data-testid=diff-pick-option][data-session-id='{before}']").ClickAsync();
+        await p.Page.WaitForURLAsync(new Regex($"/monitor/sessions/{after}\\?tab=compare&vs={before}"));
+        await Expect(p.TestId("diff-page")).ToHaveAttributeAsync("data-state", "ready");
+        await Expect(Row(p, "diff-commands-row", "name", "HGETALL")).ToHaveAttributeAsync("data-change", "new");
+        await Expect(p.TestId("diff-back")).ToHaveCountAsync(0); // the session page's own header is above it
+        await ShotBothThemesAsync(p, "01-compare-tab");
+
+        // A reload (or a shared link) opens the same comparison in the tab.
+        await p.Page.ReloadAsync();
+        await p.WaitInteractiveAsync();
+        await Expect(p.TestId("diff-page")).ToHaveAttributeAsync("data-state", "ready");
+        await p.TestId("diff-swap").ClickAsync();
+        await p.Page.WaitForURLAsync(new Regex($"/monitor/sessions/{before}\\?tab=compare&vs={after}"));
+        await Expect(Row(p, "diff-commands-row", "name", "DEL")).ToHaveAttributeAsync("data-change", "new");
+    }
 }
