@@ -54,8 +54,7 @@ public sealed class TriggerJobs(IServiceProvider services, IOptions<TriggerOptio
 /// </summary>
 public sealed class TriggerFireJob(
     IDbContextFactory<BetterDbContext> contexts,
-    CaptureSessionService sessions,
-    HealthGateService gate,
+    GatedCaptureStart starter,
     TriggerService triggers,
     OutboxDispatcher dispatcher,
     ILogger<TriggerFireJob> log)
@@ -88,41 +87,29 @@ public sealed class TriggerFireJob(
             Source = SessionSource.Trigger,
             TriggerId = row.Id,
         };
-        try
+        switch (await starter.StartAsync(request))
         {
-            var decision = await gate.CheckAsync(row.ConnectionId);
-            if (!decision.Allow)
-            {
-                var reason = decision.SkipReason ?? "health_gate_closed";
-                var skipped = await sessions.RecordSkippedAsync(request, reason);
-                await FinishAsync(row, TriggerStatus.Skipped, skipped.Id, reason);
-                log.LogInformation("Trigger {TriggerId} skipped: {Reason}", triggerId, reason);
-                return;
-            }
-        }
-        catch (KeyNotFoundException)
-        {
-            await FinishAsync(row, TriggerStatus.Skipped, null, ScheduleSkipReasons.ConnectionNotFound);
-            return;
-        }
-        catch (TargetUnreachableException ex)
-        {
-            log.LogInformation("Trigger {TriggerId}: health gate could not reach the server ({Message}); starting anyway", triggerId, ex.Message);
-        }
-
-        try
-        {
-            var session = await sessions.StartAsync(request);
-            await FinishAsync(row, TriggerStatus.Fired, session.Id, null);
-            log.LogInformation("Trigger {TriggerId} fired: capture {SessionId}", triggerId, session.Id);
-        }
-        catch (ConflictException ex) when (ex.RelatedId is not null)
-        {
-            // One capture per connection: wait for the running one to end (TriggerQueue hears of it and fires again).
-            await db.Triggers.Where(t => t.Id == triggerId && t.Status == TriggerStatus.Active)
-                .ExecuteUpdateAsync(t => t.SetProperty(x => x.Queued, true).SetProperty(x => x.FireJobId, (string?)null));
-            triggers.Notify();
-            log.LogInformation("Trigger {TriggerId} queued behind capture {Running}", triggerId, ex.RelatedId);
+            case GatedStart.Started started:
+                await FinishAsync(row, TriggerStatus.Fired, started.Session.Id, null);
+                log.LogInformation("Trigger {TriggerId} fired: capture {SessionId}", triggerId, started.Session.Id);
+                break;
+            case GatedStart.GateClosed closed:
+                await FinishAsync(row, TriggerStatus.Skipped, closed.Skipped.Id, closed.Reason);
+                log.LogInformation("Trigger {TriggerId} skipped: {Reason}", triggerId, closed.Reason);
+                break;
+            case GatedStart.Busy busy:
+                // One capture per connection: wait for the running one to end (TriggerQueue hears of it and fires again).
+                await db.Triggers.Where(t => t.Id == triggerId && t.Status == TriggerStatus.Active)
+                    .ExecuteUpdateAsync(t => t.SetProperty(x => x.Queued, true).SetProperty(x => x.FireJobId, (string?)null));
+                triggers.Notify();
+                log.LogInformation("Trigger {TriggerId} queued behind capture {Running}", triggerId, busy.RunningSessionId);
+                break;
+            case GatedStart.NoConnection:
+                await FinishAsync(row, TriggerStatus.Skipped, null, ScheduleSkipReasons.ConnectionNotFound);
+                break;
+            case GatedStart.NotNow notNow:
+                // Shutting down: the job is retried by Hangfire after the restart.
+                throw new InvalidOperationException($"Trigger {triggerId} not fired now: {notNow.Why}");
         }
     }
 

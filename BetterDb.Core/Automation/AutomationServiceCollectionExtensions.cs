@@ -12,6 +12,7 @@ public static class AutomationServiceCollectionExtensions
     /// <summary>Capture schedules: the service, the tick and its Hangfire job, and their reconciliation with Hangfire at start.</summary>
     public static IServiceCollection AddBetterDbAutomation(this IServiceCollection services)
     {
+        services.AddSingleton<GatedCaptureStart>();
         services.AddSingleton<ScheduleJobs>();
         services.AddSingleton<ScheduleService>();
         services.AddSingleton<ScheduleTicker>();

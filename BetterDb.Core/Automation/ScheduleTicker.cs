@@ -25,7 +25,7 @@ public static class ScheduleSkipReasons
 /// <c>skipped</c> session when the gate is closed or the connection busy.
 /// </summary>
 public sealed class ScheduleTicker(IDbContextFactory<BetterDbContext> contexts, ScheduleService schedules, CaptureSessionService sessions,
-    HealthGateService gate, ILogger<ScheduleTicker> log)
+    GatedCaptureStart starter, ILogger<ScheduleTicker> log)
 {
     /// <summary>A tick that starts this much after its time is skipped (<see cref="ScheduleSkipReasons.TickLate"/>).</summary>
     public static readonly TimeSpan LateLimit = TimeSpan.FromMinutes(5);
@@ -88,49 +88,28 @@ public sealed class ScheduleTicker(IDbContextFactory<BetterDbContext> contexts, 
             Source = SessionSource.Schedule,
             ScheduleId = row.Id,
         };
-        try
+        switch (await starter.StartAsync(request, ct))
         {
-            var decision = await gate.CheckAsync(row.ConnectionId, ct);
-            if (!decision.Allow)
-            {
-                var reason = decision.SkipReason ?? "health_gate_closed";
-                var skipped = await sessions.RecordSkippedAsync(request, reason, ct);
-                log.LogInformation("Schedule {ScheduleId} skipped a tick: {Reason} (session {SessionId})", scheduleId, reason, skipped.Id);
-                await RecordSkipAsync(scheduleId, reason, ct);
-                return;
-            }
-        }
-        catch (KeyNotFoundException)
-        {
-            await RecordSkipAsync(scheduleId, ScheduleSkipReasons.ConnectionNotFound, ct);
-            return;
-        }
-        catch (TargetUnreachableException ex)
-        {
-            // The capture itself then fails to open MONITOR and says why, on the record like any failed capture.
-            log.LogInformation("Schedule {ScheduleId}: health gate could not reach the server ({Message}); starting anyway", scheduleId, ex.Message);
-        }
-
-        try
-        {
-            var session = await sessions.StartAsync(request, ct);
-            await RecordFireAsync(scheduleId, session.Id, ct);
-            log.LogInformation("Schedule {ScheduleId} started capture {SessionId}", scheduleId, session.Id);
-        }
-        catch (ConflictException ex) when (ex.RelatedId is not null)
-        {
-            var skipped = await sessions.RecordSkippedAsync(request, ScheduleSkipReasons.SessionAlreadyActive, ct);
-            log.LogInformation("Schedule {ScheduleId} skipped a tick: capture {Running} is running (session {SessionId})", scheduleId, ex.RelatedId, skipped.Id);
-            await RecordSkipAsync(scheduleId, ScheduleSkipReasons.SessionAlreadyActive, ct);
-        }
-        catch (ConflictException ex)
-        {
-            // The app is shutting down: no capture now, and nothing to record against the schedule.
-            log.LogInformation("Schedule {ScheduleId} tick not run: {Message}", scheduleId, ex.Message);
-        }
-        catch (KeyNotFoundException)
-        {
-            await RecordSkipAsync(scheduleId, ScheduleSkipReasons.ConnectionNotFound, ct);
+            case GatedStart.Started started:
+                await RecordFireAsync(scheduleId, started.Session.Id, ct);
+                log.LogInformation("Schedule {ScheduleId} started capture {SessionId}", scheduleId, started.Session.Id);
+                break;
+            case GatedStart.GateClosed closed:
+                log.LogInformation("Schedule {ScheduleId} skipped a tick: {Reason} (session {SessionId})", scheduleId, closed.Reason, closed.Skipped.Id);
+                await RecordSkipAsync(scheduleId, closed.Reason, ct);
+                break;
+            case GatedStart.Busy busy:
+                var skipped = await sessions.RecordSkippedAsync(request, ScheduleSkipReasons.SessionAlreadyActive, ct);
+                log.LogInformation("Schedule {ScheduleId} skipped a tick: capture {Running} is running (session {SessionId})", scheduleId, busy.RunningSessionId, skipped.Id);
+                await RecordSkipAsync(scheduleId, ScheduleSkipReasons.SessionAlreadyActive, ct);
+                break;
+            case GatedStart.NoConnection:
+                await RecordSkipAsync(scheduleId, ScheduleSkipReasons.ConnectionNotFound, ct);
+                break;
+            case GatedStart.NotNow notNow:
+                // The app is shutting down: no capture now, and nothing to record against the schedule.
+                log.LogInformation("Schedule {ScheduleId} tick not run: {Message}", scheduleId, notNow.Why);
+                break;
         }
     }
 
