@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +24,8 @@ internal sealed class BetterDbAppFactory(string dataDirectory, string redisUrl, 
         builder.UseSetting("BetterDb:DataDirectory", dataDirectory);
         builder.UseSetting("BetterDb:DefaultConnection", redisUrl);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
+        // Two apps in this process (the sign-in test starts its own): each keeps its own Hangfire state.
+        builder.ConfigureTestServices(BetterDb.Testing.HangfireIsolation.Apply);
         builder.ConfigureLogging(logging =>
         {
             logging.ClearProviders();
