@@ -107,6 +107,21 @@ started=$SECONDS
 run_tests BetterDb.Tests/BetterDb.Tests.csproj
 run_tests BetterDb.E2E/BetterDb.E2E.csproj
 
+# failures TRX: each failed test's name and the first lines of its message, so that the
+# last lines of the output (often all a CI log keeps) say what failed and why.
+failures() {
+  awk '
+    /<UnitTestResult / && /outcome="Failed"/ { match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); infail = 1; next }
+    /<UnitTestResult / { infail = 0 }
+    infail && /<Message>/ { inmsg = 1; shown = 0; printf "FAILED %s\n", name; sub(/.*<Message>/, "") }
+    inmsg { line = $0; done = sub(/<\/Message>.*/, "", line); if (shown < 6 && line != "") { printf "    %s\n", line; shown++ } if (done) { inmsg = 0; infail = 0 } }
+  ' "$1" | sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' | cut -c1-400
+}
+
+if [ "$failed" -gt 0 ]; then
+  log "What failed"
+  for trx in "$RESULTS"/*.trx; do [ -f "$trx" ] && failures "$trx"; done
+fi
 log "Finished in $((SECONDS - started)) s; results in ${RESULTS#"$PWD"/}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
