@@ -170,6 +170,8 @@ public sealed class ScheduleFlowTests(AppFixture app, ITestOutputHelper output) 
         await p.Page.WaitForURLAsync(new Regex($"scheduleId={id}"));
         Assert.Contains("source=schedule", p.Page.Url);
         await Expect(p.TestId("sessions-schedule")).ToContainTextAsync(id[^8..]);
+        // The chip shows at once; the rows are the schedule's only once the list says it holds this filter's rows.
+        await Expect(p.TestId("sessions-list")).ToHaveAttributeAsync("data-state", "ready");
         await Expect(p.Page.Locator($"[data-testid=session-row][data-session-id='{sessionId}']")).ToHaveCountAsync(1);
         var listed = await p.TestId("session-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.sessionId)");
         var ofSchedule = await App.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions?scheduleId={id}&limit=1000");

@@ -29,17 +29,25 @@ public sealed class SessionList(CaptureSessionService sessions, int pageSize = 5
         return ReloadAsync(ct);
     }
 
+    /// <summary>
+    /// Whether the rows are those of <see cref="ConnectionId"/> and <see cref="Filter"/>: false from a new filter until its
+    /// rows arrive (the page says so instead of showing the previous filter's rows under the new one's name).
+    /// </summary>
+    public bool IsCurrent => _shown == (ConnectionId, Filter);
+
+    private (string?, SessionListFilter)? _shown;
+    private int _generation;
+
     public async Task ReloadAsync(CancellationToken ct = default)
     {
-        if (ConnectionId is null)
-        {
-            _items = [];
-            HasMore = false;
-            return;
-        }
-        var rows = await sessions.ListAsync(Filter.ToQuery(ConnectionId == ConnectionScope.All ? null : ConnectionId, Limit + 1), ct);
-        HasMore = rows.Count > Limit;
-        _items = rows.Take(Limit).ToList();
+        var (generation, connectionId, filter, limit) = (++_generation, ConnectionId, Filter, Limit);
+        List<CaptureSession> rows = connectionId is null ? []
+            : [.. await sessions.ListAsync(filter.ToQuery(connectionId == ConnectionScope.All ? null : connectionId, limit + 1), ct)];
+        // Loads overlap (a session event reloads while a new filter loads): only the newest one's rows are shown.
+        if (generation != _generation) return;
+        HasMore = rows.Count > limit;
+        _items = rows.Take(limit).ToList();
+        _shown = (connectionId, filter);
     }
 
     public Task LoadMoreAsync(CancellationToken ct = default)

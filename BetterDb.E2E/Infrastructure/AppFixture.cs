@@ -78,13 +78,27 @@ public sealed class AppFixture : IAsyncLifetime
     }
 
     /// <summary>Starts a capture through the HTTP API (for tests whose subject is not the start dialog).</summary>
+    /// <summary>
+    /// Starts a capture over the API and returns once its MONITOR is on (the server shows every command to it from then on)
+    /// or the session is no longer running: the API answers 201 before MONITOR is attached, and a busy machine can take a
+    /// while to attach it, so commands a test sends at once might come before the capture could see them.
+    /// </summary>
     public async Task<JsonElement> StartCaptureAsync(object body)
     {
         var response = await Http.PostAsJsonAsync("/api/monitor/sessions", body);
         var text = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"POST /api/monitor/sessions answered {(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
+        var session = JsonDocument.Parse(text).RootElement.Clone();
+        var id = session.GetProperty("id").GetString()!;
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < deadline; await Task.Delay(50))
+        {
+            var clients = await Redis.CliAsync("CLIENT", "LIST");
+            if (clients.Split('\n').Any(c => c.Contains($"name={BetterDb.Core.Monitoring.MonitorConnection.ClientName} ") && c.Contains(" cmd=monitor")))
+                return session;
+            if ((await GetSessionAsync(id)).GetProperty("status").GetString() != "running") return session;
+        }
+        throw new TimeoutException($"session {id} is running but its MONITOR client did not attach within 20 s");
     }
 
     public async Task<JsonElement> GetSessionAsync(string id) =>
