@@ -32,27 +32,6 @@ internal static class ApiResults
             });
     }
 
-    /// <summary>Maps the core's exceptions to problem details; anything else is a real 500.</summary>
-    public static async Task<IResult> Guard(Func<Task<IResult>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (InvalidInputException ex)
-        {
-            return BadRequest(ex.Field, ex.Message);
-        }
-        catch (ConflictException ex)
-        {
-            return Conflict(ex.Message, ex.RelatedId, ex.RelatedField);
-        }
-        catch (KeyNotFoundException ex)
-        {
-            return NotFound(ex.Message);
-        }
-    }
-
     /// <summary>Reads a JSON body; a malformed one is a 400 naming the JSON path at fault.</summary>
     public static async Task<(T? Value, IResult? Error)> ReadBody<T>(HttpRequest request) where T : class
     {

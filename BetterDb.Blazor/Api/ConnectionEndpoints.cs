@@ -15,16 +15,16 @@ internal static class ConnectionEndpoints
         g.MapGet("/{id}", async (string id, ConnectionService connections, CancellationToken ct) =>
             await connections.GetAsync(id, ct) is { } p ? Results.Ok(ConnectionView.From(p)) : ApiResults.NotFound($"No connection '{id}'."));
 
-        g.MapPost("/", (HttpRequest request, ConnectionService connections, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapPost("/", async (HttpRequest request, ConnectionService connections, CancellationToken ct) =>
         {
             var (input, error) = await ApiResults.ReadBody<ConnectionInput>(request);
             if (error is not null) return error;
             if (await AllErrorsAsync(connections, input!, null, ct) is { } invalid) return invalid;
             var created = await connections.CreateAsync(input!, ct);
             return Results.Created($"/api/connections/{created.Id}", ConnectionView.From(created));
-        }));
+        });
 
-        g.MapPut("/{id}", (string id, HttpRequest request, ConnectionService connections, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapPut("/{id}", async (string id, HttpRequest request, ConnectionService connections, CancellationToken ct) =>
         {
             var (input, error) = await ApiResults.ReadBody<ConnectionInput>(request);
             if (error is not null) return error;
@@ -32,22 +32,22 @@ internal static class ConnectionEndpoints
                 && await AllErrorsAsync(connections, input!, id, ct) is { } invalid) return invalid;
             var updated = await connections.UpdateAsync(id, input!, ct);
             return updated is null ? ApiResults.NotFound($"No connection '{id}'.") : Results.Ok(ConnectionView.From(updated));
-        }));
+        });
 
-        g.MapDelete("/{id}", (string id, ConnectionService connections, CaptureSessionService sessions, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapDelete("/{id}", async (string id, ConnectionService connections, CaptureSessionService sessions, CancellationToken ct) =>
         {
             if (sessions.IsRunningOn(id)) return ApiResults.Conflict("A capture is running on this connection; stop it first.");
             return await connections.DeleteAsync(id, ct) ? Results.NoContent() : ApiResults.NotFound($"No connection '{id}'.");
-        }));
+        });
 
         // Additive: test a connection before saving it (the body of POST /api/connections); nothing is stored.
-        g.MapPost("/test", (HttpRequest request, ConnectionService connections, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapPost("/test", async (HttpRequest request, ConnectionService connections, CancellationToken ct) =>
         {
             var (input, error) = await ApiResults.ReadBody<ConnectionInput>(request);
             if (error is not null) return error;
             if (await AllErrorsAsync(connections, input!, null, ct, checkName: false) is { } invalid) return invalid;
             return Results.Ok(await connections.TestAsync(input!, null, ct));
-        }));
+        });
 
         g.MapPost("/{id}/test", async (string id, ConnectionService connections, CancellationToken ct) =>
             await connections.GetAsync(id, ct) is { } p

@@ -15,8 +15,8 @@ internal static class HistoryEndpoints
     {
         var g = api.MapGroup("/connections/{id}/history");
 
-        g.MapGet("/info", (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, HistoryCollectors collectors,
-            CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapGet("/info", async (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, HistoryCollectors collectors,
+            CancellationToken ct) =>
         {
             if (await Unknown(connections, id, ct) is { } missing) return missing;
             if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
@@ -30,19 +30,17 @@ internal static class HistoryEndpoints
             }
             if (resolution != "10s") return ApiResults.BadRequest("resolution", "resolution must be 10s (stored samples, the default) or 1s (in memory, the last hour).");
             return Results.Ok(await reader.InfoAsync(id, after, before, limit, offset, ct));
-        }));
+        });
 
-        g.MapGet("/slowlog", (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
-            ApiResults.Guard(async () =>
+        g.MapGet("/slowlog", async (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
             {
                 if (await Unknown(connections, id, ct) is { } missing) return missing;
                 if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
                 var (after, before) = Window(request);
                 return Results.Ok(await reader.LogAsync(id, ["slowlog"], after, before, limit, offset, ct));
-            }));
+            });
 
-        g.MapGet("/commandlog", (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
-            ApiResults.Guard(async () =>
+        g.MapGet("/commandlog", async (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
             {
                 if (await Unknown(connections, id, ct) is { } missing) return missing;
                 if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
@@ -51,25 +49,23 @@ internal static class HistoryEndpoints
                 if (type is not null && !CommandLogTypes.All.Contains(type))
                     return ApiResults.BadRequest("type", $"type must be one of {string.Join(", ", CommandLogTypes.All)}.");
                 return Results.Ok(await reader.LogAsync(id, type is null ? CommandLogTypes.All : [type], after, before, limit, offset, ct));
-            }));
+            });
 
-        g.MapGet("/clients", (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
-            ApiResults.Guard(async () =>
+        g.MapGet("/clients", async (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
             {
                 if (await Unknown(connections, id, ct) is { } missing) return missing;
                 if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
                 var (after, before) = Window(request);
                 return Results.Ok(await reader.ClientSnapshotsAsync(id, after, before, limit, offset, ct));
-            }));
+            });
 
-        g.MapGet("/acl-log", (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
-            ApiResults.Guard(async () =>
+        g.MapGet("/acl-log", async (string id, HttpRequest request, ConnectionService connections, HistoryReader reader, CancellationToken ct) =>
             {
                 if (await Unknown(connections, id, ct) is { } missing) return missing;
                 if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
                 var (after, before) = Window(request);
                 return Results.Ok(await reader.AclLogAsync(id, after, before, limit, offset, ct));
-            }));
+            });
 
         // Additive: whether the collectors reach the server, and if not the error and when they try again.
         g.MapGet("/status", async (string id, ConnectionService connections, HistoryCollectors collectors, CancellationToken ct) =>
@@ -78,14 +74,13 @@ internal static class HistoryEndpoints
                 : Results.Ok(collectors.Status(id) ?? new HistoryStatus(id, true, false, null, null, null, 0, null, 0, [])));
 
         var sessions = api.MapGroup("/monitor/sessions");
-        sessions.MapGet("/{id}/cross-reference", (string id, HttpRequest request, CrossReferenceService crossReference, CancellationToken ct) =>
-            ApiResults.Guard(async () =>
+        sessions.MapGet("/{id}/cross-reference", async (string id, HttpRequest request, CrossReferenceService crossReference, CancellationToken ct) =>
             {
                 // API.md: the default is 24h; any other value than the four is a 400 naming them (Baselines.Window).
                 var baseline = ApiResults.Query(request, "baseline");
                 if (string.IsNullOrEmpty(baseline)) baseline = Baselines.Day;
                 return await crossReference.GetAsync(id, baseline, ct) is { } report ? Results.Ok(report) : ApiResults.NotFound($"No session '{id}'.");
-            }));
+            });
 
         // Additive: the server's own counters and per-command time over the capture (INFO at its start and end).
         sessions.MapGet("/{id}/server-stats", async (string id, SessionServerStatsService stats, CancellationToken ct) =>

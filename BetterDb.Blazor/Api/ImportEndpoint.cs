@@ -22,7 +22,7 @@ internal static class ImportEndpoint
     /// </summary>
     public static RouteGroupBuilder MapImportEndpoint(this RouteGroupBuilder api)
     {
-        api.MapPost("/monitor/sessions/import", (HttpRequest request, SessionImport import, CancellationToken ct) => ApiResults.Guard(async () =>
+        api.MapPost("/monitor/sessions/import", async (HttpRequest request, SessionImport import, CancellationToken ct) =>
         {
             // A capture file can be hundreds of MB: lift the body size limit for this endpoint only.
             if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -129,13 +129,13 @@ internal static class ImportEndpoint
                     catch (Exception ex) when (ex is KeyNotFoundException or InvalidInputException)
                     {
                         await import.DiscardAsync(imported.Id);
-                        throw; // Guard answers 404 / 400
+                        throw; // ApiErrorMiddleware answers 404 / 400
                     }
                 }
                 return Results.Created($"/api/monitor/sessions/{imported.Id}", imported);
             }
             return ApiResults.BadRequest("file", "No multipart field named 'file' was sent.");
-        }));
+        });
         return api;
     }
 

@@ -12,35 +12,35 @@ internal static class ScheduleEndpoints
     {
         var g = api.MapGroup("/monitor/schedules");
 
-        g.MapPost("/", (HttpRequest request, ScheduleService schedules, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapPost("/", async (HttpRequest request, ScheduleService schedules, CancellationToken ct) =>
         {
             var (input, error) = await ApiResults.ReadBody<ScheduleInput>(request);
             if (error is not null) return error;
             if (Invalid(schedules.Check(input!)) is { } invalid) return invalid;
             var created = await schedules.CreateAsync(input!, ct);
             return Results.Created($"/api/monitor/schedules/{created.Id}", created);
-        }));
+        });
 
-        g.MapGet("/", (HttpRequest request, ScheduleService schedules, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapGet("/", async (HttpRequest request, ScheduleService schedules, CancellationToken ct) =>
         {
             if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
             var connectionId = ApiResults.Query(request, "connectionId");
             return Results.Ok(await schedules.ListAsync(string.IsNullOrEmpty(connectionId) ? null : connectionId, limit,
                 (int)Math.Min(offset, int.MaxValue), ct));
-        }));
+        });
 
         g.MapGet("/{id}", async (string id, ScheduleService schedules, CancellationToken ct) =>
             await schedules.GetAsync(id, ct) is { } s ? Results.Ok(s) : NotFound(id));
 
         // Replaces the schedule (the body of POST); enabled left out keeps the switch as it is.
-        g.MapPut("/{id}", (string id, HttpRequest request, ScheduleService schedules, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapPut("/{id}", async (string id, HttpRequest request, ScheduleService schedules, CancellationToken ct) =>
         {
             var (input, error) = await ApiResults.ReadBody<ScheduleInput>(request);
             if (error is not null) return error;
             if (await schedules.GetAsync(id, ct) is null) return NotFound(id);
             if (Invalid(schedules.Check(input!)) is { } invalid) return invalid;
             return await schedules.UpdateAsync(id, input!, ct) is { } updated ? Results.Ok(updated) : NotFound(id);
-        }));
+        });
 
         g.MapDelete("/{id}", async (string id, ScheduleService schedules, CancellationToken ct) =>
             await schedules.DeleteAsync(id, ct) ? Results.NoContent() : NotFound(id));
@@ -52,14 +52,14 @@ internal static class ScheduleEndpoints
             await schedules.SetEnabledAsync(id, false, ct) is { } s ? Results.Ok(s) : NotFound(id));
 
         // Additive: what a cadence means before saving it: {cadence, nextFires[5]}, or the 400 naming the field.
-        g.MapPost("/preview", (HttpRequest request) => ApiResults.Guard(async () =>
+        g.MapPost("/preview", async (HttpRequest request) =>
         {
             var (body, error) = await ApiResults.ReadBody<PreviewBody>(request);
             if (error is not null) return error;
             var preview = ScheduleService.Preview(body!.IntervalSeconds, body.CronExpression, body.TimeZone);
             if (Invalid(preview.Errors) is { } invalid) return invalid;
             return Results.Ok(new { cadence = preview.Cadence, nextFires = preview.NextFires });
-        }));
+        });
 
         return api;
     }

@@ -17,16 +17,16 @@ internal static class SessionEndpoints
     {
         var g = api.MapGroup("/monitor/sessions");
 
-        g.MapPost("/", (HttpRequest request, CaptureSessionService sessions, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapPost("/", async (HttpRequest request, CaptureSessionService sessions, CancellationToken ct) =>
         {
             var (body, error) = await ApiResults.ReadBody<StartCaptureRequest>(request);
             if (error is not null) return error;
             // The HTTP API starts manual captures; triggers and schedules start theirs in-process.
             var session = await sessions.StartAsync(body! with { Source = SessionSource.Manual, TriggerId = null, ScheduleId = null }, ct);
             return Results.Created($"/api/monitor/sessions/{session.Id}", session);
-        }));
+        });
 
-        g.MapGet("/", (HttpRequest request, CaptureSessionService sessions, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapGet("/", async (HttpRequest request, CaptureSessionService sessions, CancellationToken ct) =>
         {
             if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
             var status = ApiResults.Query(request, "status");
@@ -50,16 +50,16 @@ internal static class SessionEndpoints
                 Sort = sort,
             };
             return Results.Ok(await sessions.ListAsync(query, ct));
-        }));
+        });
 
         // Additive: a session's label, note and keep flag; a field left out (or null) stays as it is, "" clears.
-        g.MapPatch("/{id}", (string id, HttpRequest request, CaptureSessionService sessions, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapPatch("/{id}", async (string id, HttpRequest request, CaptureSessionService sessions, CancellationToken ct) =>
         {
             var (body, error) = await ApiResults.ReadBody<SessionEditBody>(request);
             if (error is not null) return error;
             var edited = await sessions.EditAsync(id, new SessionEdit(body!.Label, body.Note, body.Keep), ct);
             return edited is null ? ApiResults.NotFound($"No session '{id}'.") : Results.Ok(edited);
-        }));
+        });
 
         g.MapGet("/{id}", async (string id, CaptureSessionService sessions, CancellationToken ct) =>
             await sessions.GetAsync(id, ct) is { } s ? Results.Ok(s) : ApiResults.NotFound($"No session '{id}'."));
@@ -70,7 +70,7 @@ internal static class SessionEndpoints
         g.MapDelete("/{id}", async (string id, CaptureSessionService sessions, CancellationToken ct) =>
             await sessions.DeleteAsync(id, ct) ? Results.NoContent() : ApiResults.NotFound($"No session '{id}'."));
 
-        g.MapGet("/{id}/lines", (string id, HttpRequest request, CaptureSessionService sessions, SessionLines lines, KeySpecCache keySpecs, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapGet("/{id}/lines", async (string id, HttpRequest request, CaptureSessionService sessions, SessionLines lines, KeySpecCache keySpecs, CancellationToken ct) =>
         {
             if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
             var filter = LineFilter.Parse(name => ApiResults.Query(request, name));
@@ -78,9 +78,9 @@ internal static class SessionEndpoints
             var table = await keySpecs.GetOrBuiltInAsync(session.ConnectionId, KeySpecWait, ct);
             var page = await lines.ReadAsync(id, offset, limit, filter.WithKeySpecs(table), ct, table);
             return Results.Ok(new { sessionId = id, offset, limit, lines = page, warnings = filter.Warnings });
-        }));
+        });
 
-        g.MapGet("/{id}/export", (string id, HttpContext http, CaptureSessionService sessions, SessionLines lines, KeySpecCache keySpecs, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapGet("/{id}/export", async (string id, HttpContext http, CaptureSessionService sessions, SessionLines lines, KeySpecCache keySpecs, CancellationToken ct) =>
         {
             var name = ApiResults.Query(http.Request, "format") ?? "txt";
             if (!SessionExport.TryParseFormat(name, out var format))
@@ -92,15 +92,15 @@ internal static class SessionEndpoints
             foreach (var warning in filter.Warnings) http.Response.Headers.Append(WarningHeader, $"{warning.Field}: {warning.Detail}");
             return Results.Stream(stream => SessionExport.WriteAsync(lines, id, filter, format, stream, ct, table, session.LastLineUnterminated),
                 SessionExport.ContentType(format), SessionExport.FileName(id, format));
-        }));
+        });
 
-        g.MapGet("/{id}/analysis", (string id, HttpRequest request, CaptureSessionService sessions, SessionAnalysis analysis, CancellationToken ct) => ApiResults.Guard(async () =>
+        g.MapGet("/{id}/analysis", async (string id, HttpRequest request, CaptureSessionService sessions, SessionAnalysis analysis, CancellationToken ct) =>
         {
             var filter = LineFilter.Parse(name => ApiResults.Query(request, name));
             var delimiter = SessionAnalysis.ParseDelimiter(ApiResults.Query(request, "prefixDelimiter"));
             if (await sessions.GetAsync(id, ct) is null) return ApiResults.NotFound($"No session '{id}'.");
             return Results.Ok(await analysis.GetAsync(id, filter, delimiter, ct) with { Warnings = filter.Warnings });
-        }));
+        });
 
         return api;
     }
