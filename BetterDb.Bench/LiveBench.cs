@@ -33,7 +33,8 @@ internal static partial class LiveBench
     ];
 
     /// <summary>A reader to compare; <paramref name="MonitorName"/> is how it shows in CLIENT LIST ("" for redis-cli).</summary>
-    private sealed record Variant(string Name, string MonitorName, Func<Task<IMonitorRun>> Start);
+    /// <param name="Pid">the app's process, settled before each of its rounds; null for redis-cli (a new process each round).</param>
+    private sealed record Variant(string Name, string MonitorName, Func<Task<IMonitorRun>> Start, int? Pid = null);
 
     private sealed record Round(double Rps, long Sent, long Lines, double CpuSeconds, long PeakOmem, string? Note)
     {
@@ -49,6 +50,7 @@ internal static partial class LiveBench
     {
         Console.WriteLine($"command: BetterDb.Bench {Proc.Shell(Environment.GetCommandLineArgs().Skip(1))}");
         var rounds = options.GetInt("rounds", 3);
+        var warmups = options.GetInt("warmup", 3);
         var scale = double.Parse(options.Get("scale") ?? "1", CultureInfo.InvariantCulture);
         var regimes = PickRegimes(options.Get("regimes"));
         var apps = PickApps(options.Get("app"));
@@ -57,7 +59,7 @@ internal static partial class LiveBench
         var workDir = Directory.CreateTempSubdirectory("betterdb-live-").FullName;
         try
         {
-            await RunAllAsync(options.Get("tls") == "true", scale, rounds, regimes, apps, workDir);
+            await RunAllAsync(options.Get("tls") == "true", scale, rounds, warmups, regimes, apps, workDir);
             return 0;
         }
         catch (Exception ex)
@@ -73,12 +75,12 @@ internal static partial class LiveBench
         }
     }
 
-    private static async Task RunAllAsync(bool tls, double scale, int rounds, IReadOnlyList<Regime> regimes,
+    private static async Task RunAllAsync(bool tls, double scale, int rounds, int warmups, IReadOnlyList<Regime> regimes,
         IReadOnlyList<(string Name, string Dll)> apps, string workDir)
     {
         await using var server = await BenchServer.StartAsync(tls, workDir);
         await using var probe = await SideClient.OpenAsync(server);
-        Console.WriteLine($"redis-server on 127.0.0.1:{server.Port}{(tls ? " (TLS only)" : "")}; {rounds} rounds; scale {scale}");
+        Console.WriteLine($"redis-server on 127.0.0.1:{server.Port}{(tls ? " (TLS only)" : "")}; {warmups} warm-up and {rounds} measured rounds; scale {scale}");
         var running = new List<AppInstance>();
         try
         {
@@ -99,13 +101,15 @@ internal static partial class LiveBench
             List<Variant> variants =
             [
                 new(Cli, "", async () => await CliMonitor.StartAsync(server, workDir)),
-                .. running.Select(a => new Variant(a.Name, AppMonitorName, async () => await a.StartCaptureAsync())),
+                .. running.Select(a => new Variant(a.Name, AppMonitorName, async () => await a.StartCaptureAsync(), a.Pid)),
             ];
 
-            // Not measured: JIT and first-use costs of each reader. Every traffic shape once, at a quarter of its
-            // requests, so the code each one exercises (big lines, full reads) is compiled before it counts.
-            foreach (var regime in regimes)
-                foreach (var v in variants) await RoundAsync(setup, regime with { Requests = regime.Requests / 4 }, v, "warm-up");
+            // Not measured: JIT and first-use costs of each reader. Every traffic shape, whole, --warmup times (3): the
+            // app's tiered JIT keeps promoting the code a capture runs for its first few captures of each shape, while its
+            // background work (history polls, Hangfire) compiles too; a server that has run a while has none of that left.
+            for (var w = 1; w <= warmups; w++)
+                foreach (var regime in regimes)
+                    foreach (var v in variants) await RoundAsync(setup, regime, v, $"warm-up {w}");
 
             var results = new List<(Regime Regime, Dictionary<string, List<Round>> Rounds)>();
             foreach (var regime in regimes)
@@ -129,7 +133,7 @@ internal static partial class LiveBench
     /// <summary>One measured round, printed as one line; a failure is printed and the bench goes on.</summary>
     private static async Task<Round?> RoundAsync(Setup setup, Regime regime, Variant variant, string label)
     {
-        var prefix = $"  {regime.Name,-11} {label,-9} {variant.Name,-10}";
+        var prefix = $"  {regime.Name,-11} {label,-10} {variant.Name,-10}";
         try
         {
             var r = await MeasureAsync(setup, regime, variant);
@@ -147,6 +151,9 @@ internal static partial class LiveBench
     private static async Task<Round> MeasureAsync(Setup setup, Regime regime, Variant variant)
     {
         await WaitForMonitorAsync(setup.Probe, null, null); // never two readers at once
+        // A long-running server is what users run: its capture is measured, not the analysis of the previous session
+        // (a Hangfire job that may still run) nor start-up JIT still settling from the app's background work.
+        var settle = variant.Pid is { } pid ? await Proc.SettleAsync(pid) : null;
         await using var run = await variant.Start();
         await WaitForMonitorAsync(setup.Probe, variant.MonitorName, run);
         double cpu;
@@ -161,7 +168,7 @@ internal static partial class LiveBench
             cpu = Proc.CpuSeconds(run.Pid) - cpuBefore;
         }
         var (lines, note) = await run.EndAsync();
-        return new Round(load.Rps, load.Sent, lines, cpu, sampler.Peak, string.Join("; ", new[] { note, drainNote }.OfType<string>()) is { Length: > 0 } n ? n : null);
+        return new Round(load.Rps, load.Sent, lines, cpu, sampler.Peak, string.Join("; ", new[] { settle, note, drainNote }.OfType<string>()) is { Length: > 0 } n ? n : null);
     }
 
     /// <summary>Until a MONITOR client named <paramref name="name"/> is attached, or (null) until none is.</summary>

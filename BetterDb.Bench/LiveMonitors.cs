@@ -277,6 +277,35 @@ internal static class Proc
         return (long.Parse(fields[11]) + long.Parse(fields[12])) / ClockTicks.Value;
     }
 
+    /// <summary>Settled: at most this share of a core over the last <see cref="SettleWindow"/> (the idle app uses 1-2 %).</summary>
+    public const double SettledShare = 0.04;
+    public static readonly TimeSpan SettleWindow = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Waits until process <paramref name="pid"/> is nearly idle (<see cref="SettledShare"/> of a core over
+    /// <see cref="SettleWindow"/>), at most 2 minutes. Returns a note when it took long or never settled, else null.
+    /// </summary>
+    public static async Task<string?> SettleAsync(int pid)
+    {
+        var started = DateTime.UtcNow;
+        var samples = new Queue<(DateTime At, double Cpu)>();
+        while (true)
+        {
+            var now = DateTime.UtcNow;
+            samples.Enqueue((now, CpuSeconds(pid)));
+            while (now - samples.Peek().At > SettleWindow) samples.Dequeue();
+            var (firstAt, firstCpu) = samples.Peek();
+            var span = (now - firstAt).TotalSeconds;
+            if (span >= SettleWindow.TotalSeconds - 0.3 && (samples.Last().Cpu - firstCpu) / span <= SettledShare)
+            {
+                var waited = (now - started).TotalSeconds;
+                return waited > 10 ? $"settled after {waited:0} s" : null;
+            }
+            if (now - started > TimeSpan.FromMinutes(2)) return $"not settled after 2 min ({(samples.Last().Cpu - firstCpu) / span:P0} of a core)";
+            await Task.Delay(250);
+        }
+    }
+
     public static long CountLines(string path, string skipFirstIf)
     {
         long n = 0;

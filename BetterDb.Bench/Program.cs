@@ -2,7 +2,7 @@ using BetterDb.Bench;
 
 // Benchmarks for README's performance section. Run from the repository root:
 //   dotnet run -c Release --project BetterDb.Bench -- ingest [--corpus FILE]
-//   dotnet run -c Release --project BetterDb.Bench -- live [--rounds R] [--scale F] [--regimes a,b] [--tls]
+//   dotnet run -c Release --project BetterDb.Bench -- live [--rounds R] [--warmup W] [--scale F] [--regimes a,b] [--tls]
 //       [--app NAME=PATH[,NAME=PATH...]]   (what a capture costs the server, per traffic shape, against
 //       redis-cli monitor; regimes: unpipelined, 200-clients, P4, P16, 4KB-values, mixed; the app runs from
 //       its built dll, by default BetterDb.Blazor/bin/Release/net10.0/BetterDb.Blazor.dll: build it first)
@@ -21,6 +21,6 @@ return command switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: BetterDb.Bench ingest [--corpus FILE] | live [--rounds R] [--scale F] [--regimes a,b] [--tls] [--app NAME=PATH,...] | query [--corpus FILE] | diff [--lines N] [--rounds R]");
+    Console.Error.WriteLine("usage: BetterDb.Bench ingest [--corpus FILE] | live [--rounds R] [--warmup W] [--scale F] [--regimes a,b] [--tls] [--app NAME=PATH,...] | query [--corpus FILE] | diff [--lines N] [--rounds R]");
     return 2;
 }

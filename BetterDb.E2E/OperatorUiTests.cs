@@ -326,8 +326,21 @@ public sealed class OperatorUiTests(AppFixture app, ITestOutputHelper output) : 
         for (var i = 0; i < 5; i++) await RedisAsync("SET", $"e2e:{Run}:other:{i}", "v");
         for (var i = 0; i < 4; i++) await RedisAsync("GET", $"e2e:{Run}:keep:{i}");
         await Expect(p.TestId("tail-line").Filter(new() { HasText = $"e2e:{Run}:keep:2" })).ToHaveCountAsync(1);
-        await EventuallyAsync(async () => long.Parse(await p.TestId("tail-hidden").GetAttributeAsync("data-count") ?? "0") >= 9,
-            TimeSpan.FromSeconds(10), "the hidden count did not reach the 9 other commands");
+        try
+        {
+            await EventuallyAsync(async () => long.Parse(await p.TestId("tail-hidden").GetAttributeAsync("data-count") ?? "0") >= 9,
+                TimeSpan.FromSeconds(10), "the hidden count did not reach the 9 other commands");
+        }
+        catch (TimeoutException e)
+        {
+            // Say what the capture and the view held, so a failure here tells which side lost the lines.
+            var session = await App.GetSessionAsync(id);
+            var stored = await App.Http.GetStringAsync($"/api/monitor/sessions/{id}/export?format=txt&text=e2e:{Run}:");
+            throw new TimeoutException($"{e.Message}; hidden {await p.TestId("tail-hidden").GetAttributeAsync("data-count")}, view: " +
+                $"{(await p.TestId("tail").InnerTextAsync()).ReplaceLineEndings(" | ")[..Math.Min(600, (await p.TestId("tail").InnerTextAsync()).Length)]}; " +
+                $"session lines {session.GetProperty("lineCount")}, own lines dropped {session.GetProperty("ownLinesDropped")}; stored of this test: " +
+                stored.ReplaceLineEndings(" | "));
+        }
         await Expect(p.TestId("tail-line").Filter(new() { HasText = $"e2e:{Run}:other" })).ToHaveCountAsync(0);
         await Expect(p.TestId("tail-line").Filter(new() { HasText = "GET" })).ToHaveCountAsync(0);
         await ShotBothThemesAsync(p, "01-live-filter");
@@ -531,7 +544,11 @@ public sealed class OperatorUiTests(AppFixture app, ITestOutputHelper output) : 
         var p = await OpenAsync();
         await p.GotoAsync("/monitor?c=default");
         await p.TestId("import-open").ClickAsync();
-        await p.Page.Locator("input[type=file][data-testid=import-file], [data-testid=import-file] input[type=file]").First.SetInputFilesAsync(new FilePayload
+        var file = p.Page.Locator("input[type=file][data-testid=import-file], [data-testid=import-file] input[type=file]").First;
+        // Blazor's InputFile listens for the choice only once its script has initialised the element (it sets this
+        // marker); a file chosen before that is lost, as it would be for a user quick enough.
+        await file.EvaluateAsync("e => new Promise(ok => { const t = setInterval(() => { if (e._blazorInputFileNextFileId !== undefined) { clearInterval(t); ok(); } }, 20); })");
+        await file.SetInputFilesAsync(new FilePayload
         {
             Name = "notes.txt",
             MimeType = "text/plain",

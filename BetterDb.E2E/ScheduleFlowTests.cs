@@ -177,6 +177,13 @@ public sealed class ScheduleFlowTests(AppFixture app, ITestOutputHelper output) 
         var ofSchedule = await App.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions?scheduleId={id}&limit=1000");
         // The schedule keeps ticking: every row shown is one of its sessions (the API, asked after, may know more).
         var ofScheduleIds = ofSchedule.EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToHashSet();
+        foreach (var l in listed.Where(l => !ofScheduleIds.Contains(l)))
+        {
+            var other = await App.GetSessionAsync(l);
+            Log($"listed but not the schedule's: {l} source={other.GetProperty("source")} scheduleId={other.GetProperty("scheduleId")}; url {p.Page.Url}; " +
+                $"list state {await p.TestId("sessions-list").GetAttributeAsync("data-state")}; the UI's query over the API: " +
+                await App.Http.GetStringAsync($"/api/monitor/sessions?connectionId=default&source=schedule&scheduleId={id}"));
+        }
         Assert.All(listed, l => Assert.Contains(l, ofScheduleIds));
         await RestPointerAsync(p);
         await ShotBothThemesAsync(p, "sessions-of-schedule");

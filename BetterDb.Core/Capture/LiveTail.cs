@@ -37,16 +37,28 @@ public sealed class TailBlock
 public sealed class LiveTail
 {
     public const int DefaultBacklogLines = 5_000;
+    /// <summary>
+    /// The backlog also ends at this many bytes: 5,000 lines of 4 KB values would hold 20 MB for nobody, long enough for the
+    /// GC to promote every block to its oldest generation and collect it there (a background GC a second under such traffic).
+    /// </summary>
+    public const int DefaultBacklogBytes = 2 * 1024 * 1024;
     public const int DefaultViewerCapacity = 10_000;
 
     private readonly object _gate = new();
     private readonly Queue<TailBlock> _backlog = new();
     private readonly int _backlogLines;
+    private readonly long _backlogBytes;
     private int _backlogCount;
+    private long _backlogSize;
     private TailViewer[] _viewers = [];
     private bool _completed;
 
-    public LiveTail(int backlogLines = DefaultBacklogLines) => _backlogLines = backlogLines;
+    /// <summary>The backlog is the newest blocks that hold <paramref name="backlogLines"/> lines or <paramref name="backlogBytes"/> bytes, whichever comes first.</summary>
+    public LiveTail(int backlogLines = DefaultBacklogLines, long backlogBytes = DefaultBacklogBytes)
+    {
+        _backlogLines = backlogLines;
+        _backlogBytes = backlogBytes;
+    }
 
     public bool IsCompleted { get { lock (_gate) return _completed; } }
 
@@ -58,8 +70,13 @@ public sealed class LiveTail
             if (_completed) return;
             _backlog.Enqueue(block);
             _backlogCount += block.LineCount;
-            while (_backlogCount - _backlog.Peek().LineCount >= _backlogLines)
-                _backlogCount -= _backlog.Dequeue().LineCount;
+            _backlogSize += block.Data.Length;
+            while (_backlog.Count > 1 && (_backlogCount - _backlog.Peek().LineCount >= _backlogLines || _backlogSize - _backlog.Peek().Data.Length >= _backlogBytes))
+            {
+                var old = _backlog.Dequeue();
+                _backlogCount -= old.LineCount;
+                _backlogSize -= old.Data.Length;
+            }
             viewers = _viewers;
         }
         foreach (var v in viewers) v.Enqueue(block);

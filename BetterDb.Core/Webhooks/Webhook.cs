@@ -57,6 +57,7 @@ public sealed record WebhookDelivery
     public string? ResponseExcerpt { get; init; }
     public DateTime CreatedAt { get; init; }
     public DateTime? LastAttemptAt { get; init; }
+    /// <summary>When the next attempt is due; while an attempt is in flight, when its claim runs out (about the timeout from its start).</summary>
     public DateTime? NextAttemptAt { get; init; }
     /// <summary>The session the event is about, when it is about one.</summary>
     public string? SessionId { get; init; }

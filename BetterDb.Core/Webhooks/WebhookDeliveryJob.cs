@@ -61,6 +61,7 @@ public sealed class WebhookDeliveryJob(
             return;
         }
 
+        if (!await ClaimAsync(db, delivery)) return;
         var attempt = await sender.SendAsync(hook.Url, Secret(hook), delivery.EventType, delivery.Id, delivery.Body, CancellationToken.None);
         Record(delivery, attempt);
         if (attempt.Succeeded)
@@ -90,6 +91,35 @@ public sealed class WebhookDeliveryJob(
         }
         await db.SaveChangesAsync();
     }
+
+    /// <summary>
+    /// Takes this attempt for this run. Hangfire's SQLite storage can hand one job to two workers at once, and the receiver
+    /// would then get the same delivery twice at the same moment: the attempt is claimed in the database first, as a lease on
+    /// <c>NextAttemptAt</c> as long as an attempt can take, so a second run finds it taken (or not yet due) and leaves it.
+    /// A run that died mid-attempt (a restart) leaves a lease that runs out, and the job's rerun sends again: at least once.
+    /// </summary>
+    private async Task<bool> ClaimAsync(BetterDbContext db, WebhookDeliveryEntity delivery)
+    {
+        var now = DateTime.UtcNow;
+        var due = now + ClaimSlack;
+        var lease = now + options.Value.Timeout + ClaimSlack;
+        var (id, attempts) = (delivery.Id, delivery.Attempts);
+        var claimed = await db.WebhookDeliveries
+            .Where(d => d.Id == id && d.Status == DeliveryStatus.Pending && d.Attempts == attempts && (d.NextAttemptAt == null || d.NextAttemptAt <= due))
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.NextAttemptAt, lease));
+        if (claimed == 0)
+        {
+            log.LogInformation("Webhook delivery {Delivery}: attempt {Attempt} is another run's (or not due yet); this run leaves it", id, attempts + 1);
+            return false;
+        }
+        // The row holds the lease now; what the attempt records next is compared with that.
+        db.Entry(delivery).Property(d => d.NextAttemptAt).OriginalValue = lease;
+        delivery.NextAttemptAt = lease;
+        return true;
+    }
+
+    /// <summary>How early a scheduled attempt may run (clocks of the scheduler and of this check), and the lease's margin.</summary>
+    private static readonly TimeSpan ClaimSlack = TimeSpan.FromSeconds(1);
 
     internal string? Secret(WebhookEntity hook) => hook.ProtectedSecret is null ? null : _secrets.Unprotect(hook.ProtectedSecret);
 

@@ -61,6 +61,39 @@ public sealed class LiveTailTests
     }
 
     [Fact]
+    public void The_backlog_of_big_lines_ends_at_its_byte_bound_and_keeps_the_newest()
+    {
+        var tail = new LiveTail(backlogLines: 5_000, backlogBytes: 64 * 1024);
+        var pad = new string('x', 4000);
+        for (var b = 0; b < 100; b++)
+        {
+            var data = new MemoryStream();
+            var ends = new int[10];
+            var first = _nextSeq;
+            for (var i = 0; i < 10; i++)
+            {
+                data.Write(Encoding.ASCII.GetBytes($"line-{_nextSeq++} {pad}\n"));
+                ends[i] = (int)data.Length;
+            }
+            tail.Publish(new TailBlock(data.ToArray(), ends, first));
+        }
+
+        using var viewer = tail.Subscribe(capacityLines: 10_000, backlogLines: 5_000);
+        var lines = Read(viewer, 10_000, out _, out _);
+        // 64 KB of ~4 KB lines is 16 of them; the oldest block kept may reach further back by less than a block.
+        Assert.InRange(lines.Count, 16, 16 + 10);
+        Assert.Equal(999, lines[^1].Seq);
+        Assert.Equal(Enumerable.Range(1000 - lines.Count, lines.Count).Select(i => (long)i), lines.Select(l => l.Seq));
+
+        // One block bigger than the bound is still shown whole.
+        var huge = new LiveTail(backlogLines: 5_000, backlogBytes: 1024);
+        huge.Publish(Block(1));
+        huge.Publish(new TailBlock(Encoding.ASCII.GetBytes(pad + "\n"), [pad.Length + 1], _nextSeq++));
+        using var one = huge.Subscribe(capacityLines: 100, backlogLines: 100);
+        Assert.Single(Read(one, 100, out _, out _));
+    }
+
+    [Fact]
     public void A_viewer_behind_loses_its_own_oldest_lines_and_is_told_how_many()
     {
         var tail = new LiveTail();

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using BetterDb.Core.Webhooks;
 using BetterDb.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BetterDb.Tests.Webhooks;
 
@@ -123,6 +124,36 @@ public sealed class WebhookDeliveryTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Runs_of_one_attempt_at_once_send_it_once()
+    {
+        // Hangfire's SQLite storage can give one job to two workers at once: three runs of the first attempt race here.
+        var answered = 0;
+        _receiver.Answer("/slow", async (_, _) =>
+        {
+            await Task.Delay(800);
+            Interlocked.Increment(ref answered);
+            return 500;
+        });
+        await using var app = NewApp(new Dictionary<string, string?> { ["BetterDb:Webhooks:RetryDelaysMs"] = "60000", ["BetterDb:Webhooks:TimeoutMs"] = "3000" });
+        var http = app.CreateClient();
+        var hook = await CreateHookAsync(http, new { url = _receiver.Url("/slow"), events = new[] { "monitor.session.completed" } });
+        var hookId = hook.GetProperty("id").GetString()!;
+        await ImportAsync(http, "default");
+        var log = await Poll.UntilAsync(() => DeliveriesAsync(http, hookId), l => l.Length == 1, "the delivery");
+        var deliveryId = log[0].GetProperty("id").GetString()!;
+
+        var job = app.Services.GetRequiredService<WebhookDeliveryJob>();
+        var url = _receiver.Url("/slow");
+        await Task.WhenAll(job.DeliverAsync(deliveryId, "monitor.session.completed", url), job.DeliverAsync(deliveryId, "monitor.session.completed", url));
+        await Poll.UntilAsync(() => Volatile.Read(ref answered) >= 1, "the attempt", TimeSpan.FromSeconds(10));
+        await Task.Delay(1500); // time for a duplicate to arrive, were there one
+        Assert.Equal(1, _receiver.At("/slow").Count);
+        var after = (await DeliveriesAsync(http, hookId)).Single();
+        Assert.Equal(1, after.GetProperty("attempts").GetInt32());
+        Assert.Equal("pending", after.GetProperty("status").GetString()); // the next attempt in a minute
+    }
+
+    [Fact]
     public async Task A_receiver_failing_twice_gets_three_attempts_under_one_delivery_id()
     {
         _receiver.Answer("/flaky", n => n <= 2 ? 500 : 204);
@@ -135,7 +166,8 @@ public sealed class WebhookDeliveryTests(RedisFixture redis) : IAsyncLifetime
         var got = _receiver.At("/flaky");
         Assert.Single(got.Select(g => g.Delivery).Distinct());
         Assert.Single(got.Select(g => g.Body).Distinct()); // the same bytes every time
-        Assert.True(got[1].At - got[0].At >= TimeSpan.FromMilliseconds(250), "the retry waited its pause");
+        Assert.True(got[1].At - got[0].At >= TimeSpan.FromMilliseconds(250),
+            $"the retry waited its pause: attempts at {string.Join(", ", got.Select(g => g.At.ToString("HH:mm:ss.fff")))}");
         var delivery = await Poll.UntilAsync(async () => (await DeliveriesAsync(http, hook.GetProperty("id").GetString()!)).Single(),
             d => d.GetProperty("status").GetString() == "succeeded", "the delivery recorded as succeeded");
         Assert.Equal(3, delivery.GetProperty("attempts").GetInt32());

@@ -232,9 +232,14 @@ public static class PrivateFiles
         Restrict(path);
     }
 
+    /// <summary>Mode 600 for <paramref name="path"/> if it exists. SQLite deletes a -shm or -wal file when its last connection closes, so a file may go at any moment: gone is fine.</summary>
     public static void Restrict(string path)
     {
-        if (!OperatingSystem.IsWindows() && File.Exists(path) && (File.GetUnixFileMode(path) & ~File600) != 0)
-            File.SetUnixFileMode(path, File600);
+        if (OperatingSystem.IsWindows()) return;
+        try
+        {
+            if ((File.GetUnixFileMode(path) & ~File600) != 0) File.SetUnixFileMode(path, File600);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { }
     }
 }
