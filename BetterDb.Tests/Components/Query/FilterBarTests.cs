@@ -32,6 +32,29 @@ public sealed class FilterBarTests : IAsyncLifetime
         .FindComponent<FilterBar>();
 
     [Fact]
+    public void The_browsers_zone_arriving_after_typing_keeps_what_was_typed()
+    {
+        // The page knows the browser's zone only once its circuit asked the browser: a user may type before that.
+        var zone = TimeZoneInfo.Utc;
+        var cascade = _ctx.Render<CascadingValue<TimeZoneInfo>>(p => p
+            .Add(c => c.Value, zone)
+            .AddChildContent<FilterBar>(f => f.Add(x => x.FilterChanged, (LineFilter v) => _emitted.Add(v))));
+        var cut = cascade.FindComponent<FilterBar>();
+        cut.Find("[data-testid=filter-command]").Input("GET");
+        cut.Find("[data-testid=filter-after]").Input("2023-11-15T00:13:20");
+        cascade.Render(p => p
+            .Add(c => c.Value, Plus2)
+            .AddChildContent<FilterBar>(f => f.Add(x => x.FilterChanged, (LineFilter v) => _emitted.Add(v))));
+        Assert.Same(cut.Instance, cascade.FindComponent<FilterBar>().Instance); // the same bar, told of a zone
+        cut.Find("[data-testid=filter-apply]").Click();
+
+        var f = Assert.Single(_emitted);
+        Assert.Equal(["GET"], f.Commands);
+        // A time typed is read in the zone the page shows when Apply is pressed (+02:00 here).
+        Assert.Equal(1_700_000_000_000, f.AfterTs);
+    }
+
+    [Fact]
     public void Apply_emits_every_field_as_the_core_filter_with_local_times_in_epoch_ms()
     {
         var cut = Render();
