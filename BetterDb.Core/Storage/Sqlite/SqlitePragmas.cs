@@ -8,7 +8,10 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 {
     private const string Sql = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;";
 
-    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+    /// <summary>For a connection opened outside EF (the chunk store's inserts).</summary>
+    public static void Apply(DbConnection connection)
     {
         using var cmd = connection.CreateCommand();
         cmd.CommandText = Sql;
