@@ -89,14 +89,17 @@ internal static class WebSetup
         });
         var api = app.MapGroup("/api").DisableAntiforgery().AllowAnonymous();
         api.MapConnectionEndpoints();
-        api.MapSessionEndpoints();
-        api.MapDiffEndpoints();
-        api.MapImportEndpoint();
-        api.MapPreflightEndpoints();
         api.MapHistoryEndpoints();
+        // One group for every session route: capturing, import, pre-flight, reading, analysis.
+        var sessions = api.MapGroup("/monitor/sessions");
+        sessions.MapSessionEndpoints();
+        sessions.MapImportEndpoint();
+        sessions.MapPreflightEndpoints();
+        sessions.MapSessionAnalysisEndpoints();
         api.MapScheduleEndpoints();
-        api.MapWebhookEndpoints();
         api.MapTriggerEndpoints();
+        api.MapAnomalyEndpoints();
+        api.MapWebhookEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json");
     }

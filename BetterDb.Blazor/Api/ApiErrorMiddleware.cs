@@ -1,4 +1,5 @@
 using BetterDb.Core.Configuration;
+using BetterDb.Core.Connections;
 using BetterDb.Core.Storage;
 
 namespace BetterDb.Blazor.Api;
@@ -6,7 +7,7 @@ namespace BetterDb.Blazor.Api;
 /// <summary>
 /// The one place errors under <c>/api</c> become problem details: the core's <see cref="InvalidInputException"/> is a 400
 /// naming its field, <see cref="ConflictException"/> a 409 (with the id in the way), <see cref="KeyNotFoundException"/>
-/// a 404; a storage failure (disk full, read-only, the database file gone) is a 503 saying what happened, anything else
+/// a 404, <see cref="TargetUnreachableException"/> a 503 with the server's (or the socket's) own words; a storage failure (disk full, read-only, the database file gone) is a 503 saying what happened, anything else
 /// unexpected a 500, never an HTML error page. What an endpoint answers itself passes untouched.
 /// </summary>
 internal sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> log)
@@ -42,6 +43,8 @@ internal sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorM
         InvalidInputException bad => ApiResults.BadRequest(bad.Field, bad.Message),
         ConflictException conflict => ApiResults.Conflict(conflict.Message, conflict.RelatedId, conflict.RelatedField),
         KeyNotFoundException missing => ApiResults.NotFound(missing.Message),
+        TargetUnreachableException unreachable => TypedResults.Problem(detail: unreachable.Message,
+            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Target unreachable"),
         _ => null,
     };
 }

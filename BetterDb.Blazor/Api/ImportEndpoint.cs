@@ -1,6 +1,7 @@
 using BetterDb.Core.Capture;
 using BetterDb.Core.Configuration;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
@@ -20,123 +21,125 @@ internal static class ImportEndpoint
     /// ended early ...</c>) and the 400 names it (<c>sessionId</c>, <c>lineCount</c>), so no session is left that the
     /// caller never heard of.
     /// </summary>
-    public static RouteGroupBuilder MapImportEndpoint(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapImportEndpoint(this RouteGroupBuilder sessions)
     {
-        api.MapPost("/monitor/sessions/import", async (HttpRequest request, SessionImport import, CancellationToken ct) =>
-        {
-            // A capture file can be hundreds of MB: lift the body size limit for this endpoint only.
-            if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-                limit.MaxRequestBodySize = null;
-            var queryConnection = ApiResults.Query(request, "connectionId");
-            var queryRequestedBy = ApiResults.Query(request, "requestedBy");
-            // force=true imports a file that does not look like MONITOR output (see SessionImport); query or a field before the file.
-            var force = ParseForce(ApiResults.Query(request, "force"));
-            if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType))
-                return ApiResults.BadRequest("file", "Send the file as multipart/form-data in a field named 'file'.");
-            // Additive fast path: the file as the whole body (curl --data-binary), fields in the query string.
-            if (contentType.MediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase)
-                || contentType.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
-            {
-                var raw = await import.ImportAsync(request.Body, NullIfEmpty(queryConnection ?? ""), NullIfEmpty(queryRequestedBy ?? ""), null, ct, force);
-                return Results.Created($"/api/monitor/sessions/{raw.Id}", raw);
-            }
-            if (!contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-                return ApiResults.BadRequest("file", "Send the file as multipart/form-data in a field named 'file', or as the text/plain body.");
-            var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
-            if (string.IsNullOrEmpty(boundary))
-                return ApiResults.BadRequest("file", "The multipart boundary is missing.");
-            if (boundary.Length > MaxBoundaryLength)
-                return ApiResults.BadRequest("file",
-                    $"The multipart boundary is {boundary.Length} characters long; RFC 2046 allows at most {MaxBoundaryLength}.");
+        sessions.MapPost("/import", Import).WithName("ImportSession");
+        return sessions;
+    }
 
-            var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    private static async Task<Results<Created<CaptureSession>, ProblemHttpResult>> Import(HttpRequest request, SessionImport import, CancellationToken ct)
+    {
+        // A capture file can be hundreds of MB: lift the body size limit for this endpoint only.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = null;
+        var queryConnection = ApiResults.Query(request, "connectionId");
+        var queryRequestedBy = ApiResults.Query(request, "requestedBy");
+        // force=true imports a file that does not look like MONITOR output (see SessionImport); query or a field before the file.
+        var force = ParseForce(ApiResults.Query(request, "force"));
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType))
+            return ApiResults.BadRequest("file", "Send the file as multipart/form-data in a field named 'file'.");
+        // Additive fast path: the file as the whole body (curl --data-binary), fields in the query string.
+        if (contentType.MediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase)
+            || contentType.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            var raw = await import.ImportAsync(request.Body, NullIfEmpty(queryConnection ?? ""), NullIfEmpty(queryRequestedBy ?? ""), null, ct, force);
+            return TypedResults.Created(SessionEndpoints.Location(raw.Id), raw);
+        }
+        if (!contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            return ApiResults.BadRequest("file", "Send the file as multipart/form-data in a field named 'file', or as the text/plain body.");
+        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary))
+            return ApiResults.BadRequest("file", "The multipart boundary is missing.");
+        if (boundary.Length > MaxBoundaryLength)
+            return ApiResults.BadRequest("file",
+                $"The multipart boundary is {boundary.Length} characters long; RFC 2046 allows at most {MaxBoundaryLength}.");
+
+        var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["connectionId"] = queryConnection ?? "",
+            ["requestedBy"] = queryRequestedBy ?? "",
+            ["force"] = force ? "true" : "",
+        };
+        var reader = new MultipartReader(boundary, request.Body, 256 * 1024) { HeadersLengthLimit = HeadersLimit, HeadersCountLimit = 16 };
+        CaptureSession? imported = null;
+        var lateFields = false;
+        while (true)
+        {
+            MultipartSection? section;
+            try
             {
-                ["connectionId"] = queryConnection ?? "",
-                ["requestedBy"] = queryRequestedBy ?? "",
-                ["force"] = force ? "true" : "",
-            };
-            var reader = new MultipartReader(boundary, request.Body, 256 * 1024) { HeadersLengthLimit = HeadersLimit, HeadersCountLimit = 16 };
-            CaptureSession? imported = null;
-            var lateFields = false;
-            while (true)
+                section = await reader.ReadNextSectionAsync(ct);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException)
             {
-                MultipartSection? section;
+                return BrokenUpload(ex, imported);
+            }
+            if (section is null) break;
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
+            var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+            if (name == "file" && imported is null)
+            {
                 try
                 {
-                    section = await reader.ReadNextSectionAsync(ct);
+                    imported = await import.ImportAsync(section.Body, NullIfEmpty(fields["connectionId"]), NullIfEmpty(fields["requestedBy"]), null, ct,
+                        ParseForce(NullIfEmpty(fields["force"])));
                 }
-                catch (Exception ex) when (ex is IOException or InvalidDataException)
+                catch (IOException ex)
+                {
+                    // Broke off while the start of the file was being looked at: no session was made yet.
+                    return BrokenUpload(ex, null);
+                }
+                // The import keeps what arrived when the body broke off inside the file, and ends it failed.
+                if (imported.TerminationReason?.StartsWith(UploadEndedEarly, StringComparison.Ordinal) == true)
+                {
+                    // Nothing arrived: nothing worth keeping, and nothing to name.
+                    if (imported.LineCount == 0 && imported.MalformedCount == 0)
+                    {
+                        await import.DiscardAsync(imported.Id);
+                        return BrokenUpload(null, null, imported.TerminationReason);
+                    }
+                    return BrokenUpload(null, imported);
+                }
+            }
+            else if (fields.ContainsKey(name))
+            {
+                using var text = new StreamReader(section.Body);
+                string value;
+                try
+                {
+                    value = await text.ReadToEndAsync(ct);
+                }
+                catch (IOException ex)
                 {
                     return BrokenUpload(ex, imported);
                 }
-                if (section is null) break;
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
-                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
-                if (name == "file" && imported is null)
+                if (value.Length > 1000)
                 {
-                    try
-                    {
-                        imported = await import.ImportAsync(section.Body, NullIfEmpty(fields["connectionId"]), NullIfEmpty(fields["requestedBy"]), null, ct,
-                            ParseForce(NullIfEmpty(fields["force"])));
-                    }
-                    catch (IOException ex)
-                    {
-                        // Broke off while the start of the file was being looked at: no session was made yet.
-                        return BrokenUpload(ex, null);
-                    }
-                    // The import keeps what arrived when the body broke off inside the file, and ends it failed.
-                    if (imported.TerminationReason?.StartsWith(UploadEndedEarly, StringComparison.Ordinal) == true)
-                    {
-                        // Nothing arrived: nothing worth keeping, and nothing to name.
-                        if (imported.LineCount == 0 && imported.MalformedCount == 0)
-                        {
-                            await import.DiscardAsync(imported.Id);
-                            return BrokenUpload(null, null, imported.TerminationReason);
-                        }
-                        return BrokenUpload(null, imported);
-                    }
+                    if (imported is not null) await import.DiscardAsync(imported.Id);
+                    return ApiResults.BadRequest(name, $"{name} is too long.");
                 }
-                else if (fields.ContainsKey(name))
-                {
-                    using var text = new StreamReader(section.Body);
-                    string value;
-                    try
-                    {
-                        value = await text.ReadToEndAsync(ct);
-                    }
-                    catch (IOException ex)
-                    {
-                        return BrokenUpload(ex, imported);
-                    }
-                    if (value.Length > 1000)
-                    {
-                        if (imported is not null) await import.DiscardAsync(imported.Id);
-                        return ApiResults.BadRequest(name, $"{name} is too long.");
-                    }
-                    fields[name] = value.Trim();
-                    lateFields |= imported is not null;
-                }
+                fields[name] = value.Trim();
+                lateFields |= imported is not null;
             }
-            if (imported is not null)
+        }
+        if (imported is not null)
+        {
+            // Fields sent after the file (curl -F keeps the order given) still count.
+            if (lateFields)
             {
-                // Fields sent after the file (curl -F keeps the order given) still count.
-                if (lateFields)
+                try
                 {
-                    try
-                    {
-                        imported = await import.AssignAsync(imported.Id, NullIfEmpty(fields["connectionId"]), NullIfEmpty(fields["requestedBy"]), ct);
-                    }
-                    catch (Exception ex) when (ex is KeyNotFoundException or InvalidInputException)
-                    {
-                        await import.DiscardAsync(imported.Id);
-                        throw; // ApiErrorMiddleware answers 404 / 400
-                    }
+                    imported = await import.AssignAsync(imported.Id, NullIfEmpty(fields["connectionId"]), NullIfEmpty(fields["requestedBy"]), ct);
                 }
-                return Results.Created($"/api/monitor/sessions/{imported.Id}", imported);
+                catch (Exception ex) when (ex is KeyNotFoundException or InvalidInputException)
+                {
+                    await import.DiscardAsync(imported.Id);
+                    throw; // ApiErrorMiddleware answers 404 / 400
+                }
             }
-            return ApiResults.BadRequest("file", "No multipart field named 'file' was sent.");
-        });
-        return api;
+            return TypedResults.Created(SessionEndpoints.Location(imported.Id), imported);
+        }
+        return ApiResults.BadRequest("file", "No multipart field named 'file' was sent.");
     }
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
@@ -161,7 +164,7 @@ internal static class ImportEndpoint
     /// The 400 for a body that is not well-formed multipart. <paramref name="kept"/> is the session the upload made
     /// before it broke (named in the answer, so it is never an orphan); null when it broke before the file.
     /// </summary>
-    private static IResult BrokenUpload(Exception? error, CaptureSession? kept, string? reason = null)
+    private static ProblemHttpResult BrokenUpload(Exception? error, CaptureSession? kept, string? reason = null)
     {
         var what = error switch
         {
@@ -180,6 +183,6 @@ internal static class ImportEndpoint
                 ? $" The {kept.LineCount} lines that arrived are kept as session {kept.Id} (failed); delete it or send the file again."
                 : $" The file itself arrived whole: it is session {kept.Id} ({kept.LineCount} lines).";
         }
-        return Results.Problem(detail: detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request", extensions: extensions);
+        return TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request", extensions: extensions);
     }
 }

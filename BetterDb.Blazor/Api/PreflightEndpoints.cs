@@ -1,27 +1,25 @@
-using BetterDb.Core.Connections;
 using BetterDb.Core.Preflight;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BetterDb.Blazor.Api;
 
 internal static class PreflightEndpoints
 {
-    /// <summary><c>POST /api/monitor/sessions/preflight</c> <c>{connectionId, durationMs?, byteCap?, lineCap?}</c> -> the pre-flight report.</summary>
-    public static RouteGroupBuilder MapPreflightEndpoints(this RouteGroupBuilder api)
+    /// <summary>
+    /// <c>POST /api/monitor/sessions/preflight</c> <c>{connectionId, durationMs?, byteCap?, lineCap?}</c> -> the pre-flight
+    /// report; an unreachable target is ApiErrorMiddleware's 503 with the server's (or the socket's) own words.
+    /// </summary>
+    public static RouteGroupBuilder MapPreflightEndpoints(this RouteGroupBuilder sessions)
     {
-        api.MapPost("/monitor/sessions/preflight", async (HttpRequest request, IPreflightService preflight, CancellationToken ct) =>
-        {
-            var (body, error) = await ApiResults.ReadBody<PreflightRequest>(request);
-            if (error is not null) return error;
-            try
-            {
-                return Results.Ok(await preflight.RunAsync(body!, ct));
-            }
-            catch (TargetUnreachableException ex)
-            {
-                // API.md: an unreachable target is a 503 with the server's (or the socket's) own words.
-                return Results.Problem(detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Target unreachable");
-            }
-        });
-        return api;
+        sessions.MapPost("/preflight", Preflight).WithName("PreflightSession");
+        return sessions;
+    }
+
+    private static async Task<Results<Ok<PreflightReport>, ProblemHttpResult>> Preflight(HttpRequest request, IPreflightService preflight,
+        CancellationToken ct)
+    {
+        var (body, error) = await ApiResults.ReadBody<PreflightRequest>(request);
+        if (error is not null) return error;
+        return TypedResults.Ok(await preflight.RunAsync(body!, ct));
     }
 }

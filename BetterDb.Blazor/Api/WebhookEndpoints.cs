@@ -1,4 +1,5 @@
 using BetterDb.Core.Webhooks;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BetterDb.Blazor.Api;
 
@@ -12,55 +13,61 @@ internal static class WebhookEndpoints
     public static RouteGroupBuilder MapWebhookEndpoints(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/webhooks");
-
-        g.MapPost("/", async (HttpRequest request, WebhookService hooks, CancellationToken ct) =>
-        {
-            var (input, error) = await ApiResults.ReadBody<WebhookInput>(request);
-            if (error is not null) return error;
-            if (ApiResults.Invalid(await hooks.CheckAsync(input!, ct)) is { } invalid) return invalid;
-            var created = await hooks.CreateAsync(input!, ct);
-            return Results.Created($"/api/webhooks/{created.Id}", created);
-        });
-
-        g.MapGet("/", async (HttpRequest request, WebhookService hooks, CancellationToken ct) =>
-        {
-            var connectionId = ApiResults.Query(request, "connectionId");
-            return Results.Ok(await hooks.ListAsync(string.IsNullOrEmpty(connectionId) ? null : connectionId, ct));
-        });
-
-        g.MapGet("/{id}", async (string id, WebhookService hooks, CancellationToken ct) =>
-            await hooks.GetAsync(id, ct) is { } hook ? Results.Ok(hook) : NotFound(id));
-
-        // Replaces the endpoint; a secret left out keeps the one set, an empty one removes it.
-        g.MapPut("/{id}", async (string id, HttpRequest request, WebhookService hooks, CancellationToken ct) =>
-        {
-            var (input, error) = await ApiResults.ReadBody<WebhookInput>(request);
-            if (error is not null) return error;
-            if (await hooks.GetAsync(id, ct) is null) return NotFound(id);
-            if (ApiResults.Invalid(await hooks.CheckAsync(input!, ct)) is { } invalid) return invalid;
-            return await hooks.UpdateAsync(id, input!, ct) is { } updated ? Results.Ok(updated) : NotFound(id);
-        });
-
-        g.MapDelete("/{id}", async (string id, WebhookService hooks, CancellationToken ct) =>
-            await hooks.DeleteAsync(id, ct) ? Results.NoContent() : NotFound(id));
-
-        g.MapPost("/{id}/test", async (string id, WebhookService hooks, CancellationToken ct) =>
-            await hooks.TestAsync(id, ct) is { } delivery ? Results.Ok(delivery) : NotFound(id));
-
-        g.MapGet("/{id}/deliveries", async (string id, HttpRequest request, WebhookService hooks, CancellationToken ct) =>
-        {
-            if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
-            return await hooks.DeliveriesAsync(id, limit, offset, ct) is { } deliveries ? Results.Ok(deliveries) : NotFound(id);
-        });
-
-        // Additive: a failed delivery sent again with its body and delivery id (409 while pending or once it succeeded).
-        g.MapPost("/deliveries/{deliveryId}/redeliver", async (string deliveryId, WebhookService hooks, CancellationToken ct) =>
-            await hooks.RedeliverAsync(deliveryId, ct) is { } delivery
-                ? Results.Accepted($"/api/webhooks/{delivery.WebhookId}/deliveries", delivery)
-                : ApiResults.NotFound($"No webhook delivery '{deliveryId}'."));
-
+        g.MapPost("/", Create).WithName("CreateWebhook");
+        g.MapGet("/", List).WithName("ListWebhooks");
+        g.MapGet("/{id}", Get).WithName("GetWebhook");
+        g.MapPut("/{id}", Update).WithName("UpdateWebhook");
+        g.MapDelete("/{id}", Delete).WithName("DeleteWebhook");
+        g.MapPost("/{id}/test", Test).WithName("TestWebhook");
+        g.MapGet("/{id}/deliveries", Deliveries).WithName("ListWebhookDeliveries");
+        g.MapPost("/deliveries/{deliveryId}/redeliver", Redeliver).WithName("RedeliverWebhookDelivery");
         return api;
     }
 
-    private static IResult NotFound(string id) => ApiResults.NotFound($"No webhook '{id}'.");
+    private static async Task<Results<Created<Webhook>, ProblemHttpResult>> Create(HttpRequest request, WebhookService hooks, CancellationToken ct)
+    {
+        var (input, error) = await ApiResults.ReadBody<WebhookInput>(request);
+        if (error is not null) return error;
+        if (ApiResults.Invalid(await hooks.CheckAsync(input!, ct)) is { } invalid) return invalid;
+        var created = await hooks.CreateAsync(input!, ct);
+        return TypedResults.Created($"/api/webhooks/{created.Id}", created);
+    }
+
+    private static async Task<Ok<IReadOnlyList<Webhook>>> List(HttpRequest request, WebhookService hooks, CancellationToken ct) =>
+        TypedResults.Ok(await hooks.ListAsync(ApiResults.QueryOrNull(request, "connectionId"), ct));
+
+    private static async Task<Results<Ok<Webhook>, ProblemHttpResult>> Get(string id, WebhookService hooks, CancellationToken ct) =>
+        await hooks.GetAsync(id, ct) is { } hook ? TypedResults.Ok(hook) : NotFound(id);
+
+    /// <summary>Replaces the endpoint; a secret left out keeps the one set, an empty one removes it.</summary>
+    private static async Task<Results<Ok<Webhook>, ProblemHttpResult>> Update(string id, HttpRequest request, WebhookService hooks, CancellationToken ct)
+    {
+        var (input, error) = await ApiResults.ReadBody<WebhookInput>(request);
+        if (error is not null) return error;
+        if (await hooks.GetAsync(id, ct) is null) return NotFound(id);
+        if (ApiResults.Invalid(await hooks.CheckAsync(input!, ct)) is { } invalid) return invalid;
+        return await hooks.UpdateAsync(id, input!, ct) is { } updated ? TypedResults.Ok(updated) : NotFound(id);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, WebhookService hooks, CancellationToken ct) =>
+        await hooks.DeleteAsync(id, ct) ? TypedResults.NoContent() : NotFound(id);
+
+    private static async Task<Results<Ok<WebhookDelivery>, ProblemHttpResult>> Test(string id, WebhookService hooks, CancellationToken ct) =>
+        await hooks.TestAsync(id, ct) is { } delivery ? TypedResults.Ok(delivery) : NotFound(id);
+
+    private static async Task<Results<Ok<IReadOnlyList<WebhookDelivery>>, ProblemHttpResult>> Deliveries(string id, HttpRequest request,
+        WebhookService hooks, CancellationToken ct)
+    {
+        if (!ApiResults.TryPaging(request, out var limit, out var offset, out var error)) return error!;
+        return await hooks.DeliveriesAsync(id, limit, offset, ct) is { } deliveries ? TypedResults.Ok(deliveries) : NotFound(id);
+    }
+
+    /// <summary>Additive: a failed delivery sent again with its body and delivery id (409 while pending or once it succeeded).</summary>
+    private static async Task<Results<Accepted<WebhookDelivery>, ProblemHttpResult>> Redeliver(string deliveryId, WebhookService hooks,
+        CancellationToken ct) =>
+        await hooks.RedeliverAsync(deliveryId, ct) is { } delivery
+            ? TypedResults.Accepted($"/api/webhooks/{delivery.WebhookId}/deliveries", delivery)
+            : ApiResults.NotFound($"No webhook delivery '{deliveryId}'.");
+
+    private static ProblemHttpResult NotFound(string id) => ApiResults.NotFound($"No webhook '{id}'.");
 }

@@ -113,6 +113,8 @@ public sealed record SessionQuery(string? ConnectionId = null, string? Status = 
     public SessionSort Sort { get; init; } = SessionSort.Newest;
 }
 
+/// <summary>The sessions list's order; the API's and the Monitor page's <c>sort</c> words are its names in snake_case.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(BetterDb.Core.Configuration.WireEnumConverter<SessionSort>))]
 public enum SessionSort { Newest, Oldest, MostLines, MostBytes, Longest }
 
 /// <summary>What a user may change on a session; null leaves a field as it is ("" clears label and note).</summary>

@@ -1,3 +1,5 @@
+using BetterDb.Core.Configuration;
+
 namespace BetterDb.Core.Capture;
 
 /// <summary>Session statuses as the API spells them.</summary>
@@ -10,7 +12,8 @@ public static class SessionStatus
     public const string Skipped = "skipped";
     public const string Interrupted = "interrupted";
 
-    public static readonly string[] All = [Running, Completed, Truncated, Failed, Skipped, Interrupted];
+    /// <summary>Every status, in <see cref="CaptureStatus"/>'s order (the one list of them).</summary>
+    public static readonly string[] All = [.. WireName<CaptureStatus>.All];
 }
 
 public static class SessionSource
@@ -19,6 +22,9 @@ public static class SessionSource
     public const string Trigger = "trigger";
     public const string Schedule = "schedule";
     public const string Import = "import";
+
+    /// <summary>Every source, in <see cref="CaptureSource"/>'s order (the one list of them).</summary>
+    public static readonly string[] All = [.. WireName<CaptureSource>.All];
 }
 
 /// <summary>Why a session ended, and the status that reason implies.</summary>

@@ -1,0 +1,43 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace BetterDb.Core.Configuration;
+
+/// <summary>
+/// The words an enum of the HTTP contract is written as (API.md: "enums as lowercase strings with underscores"): a
+/// member's <see cref="JsonStringEnumMemberNameAttribute"/> when it has one, else its name in snake_case. JSON
+/// (<see cref="WireEnumConverter{TEnum}"/>), query strings and the UI's lists all read them here, so each allowed word
+/// is written once.
+/// </summary>
+public static class WireName<TEnum> where TEnum : struct, Enum
+{
+    private static readonly TEnum[] Values = Enum.GetValues<TEnum>();
+    private static readonly string[] Names = Values.Select(NameOf).ToArray();
+
+    /// <summary>Every word, in the enum's order.</summary>
+    public static IReadOnlyList<string> All => Names;
+
+    /// <summary>The words as an error message lists them: <c>a, b, c</c>.</summary>
+    public static string OneOf { get; } = string.Join(", ", Names);
+
+    public static string Of(TEnum value)
+    {
+        var i = Array.IndexOf(Values, value);
+        return i >= 0 ? Names[i] : throw new ArgumentOutOfRangeException(nameof(value), value, $"{value} is not a {typeof(TEnum).Name}.");
+    }
+
+    /// <summary>Exact words only (case as written): a number, another case or an unknown word is false.</summary>
+    public static bool TryParse(string? text, out TEnum value)
+    {
+        var i = text is null ? -1 : Array.IndexOf(Names, text);
+        value = i >= 0 ? Values[i] : default;
+        return i >= 0;
+    }
+
+    private static string NameOf(TEnum value)
+    {
+        var field = typeof(TEnum).GetField(value.ToString(), BindingFlags.Public | BindingFlags.Static)!;
+        return field.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(field.Name);
+    }
+}
