@@ -323,9 +323,7 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     {
         if (_tail is null || _tailLines == 0) return;
         _tailPublishedAt = _time.GetTimestamp();
-        var data = _buffer.AsSpan(_tailFrom, _length - _tailFrom).ToArray();
-        var firstSeq = _lineCount - _tailLines;
-        _tail.Publish(new TailBlock(data, _tailLineEnds.AsSpan(0, _tailLines).ToArray(), firstSeq));
+        _tail.Publish(_buffer.AsSpan(_tailFrom, _length - _tailFrom), _tailLineEnds.AsSpan(0, _tailLines), _lineCount - _tailLines);
         _tailFrom = _length;
         _tailLines = 0;
     }

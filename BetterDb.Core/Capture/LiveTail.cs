@@ -8,18 +8,29 @@ namespace BetterDb.Core.Capture;
 public sealed class TailBlock
 {
     public TailBlock(byte[] data, int[] lineEnds, long firstSeq)
+        : this(data, lineEnds, lineEnds.Length, firstSeq)
+    {
+    }
+
+    private TailBlock(byte[] data, int[] lineEnds, int lineCount, long firstSeq)
     {
         Data = data;
         LineEnds = lineEnds;
+        LineCount = lineCount;
         FirstSeq = firstSeq;
     }
 
-    public byte[] Data { get; }
-    /// <summary>Offset just past each line's '\n'.</summary>
-    public int[] LineEnds { get; }
+    /// <summary>The lines' bytes, from 0 to <see cref="Length"/>; a recycled array may be longer.</summary>
+    public byte[] Data { get; private set; }
+    /// <summary>Offset just past each line's '\n', for the first <see cref="LineCount"/> entries.</summary>
+    public int[] LineEnds { get; private set; }
     /// <summary>Session-wide number of the first line (0-based).</summary>
-    public long FirstSeq { get; }
-    public int LineCount => LineEnds.Length;
+    public long FirstSeq { get; private set; }
+    public int LineCount { get; private set; }
+    public int Length => LineCount == 0 ? 0 : LineEnds[LineCount - 1];
+
+    /// <summary>Handed to a viewer: a viewer may hold it for as long as it likes, so it is never recycled.</summary>
+    internal bool Shared { get; set; }
 
     /// <summary>Line <paramref name="i"/> without its terminator.</summary>
     public ReadOnlySpan<byte> Line(int i)
@@ -27,12 +38,26 @@ public sealed class TailBlock
         var start = i == 0 ? 0 : LineEnds[i - 1];
         return Data.AsSpan(start, LineEnds[i] - start - 1);
     }
+
+    /// <summary>A block holding a copy of <paramref name="data"/>, in <paramref name="reuse"/>'s arrays when they are big enough.</summary>
+    internal static TailBlock Copy(ReadOnlySpan<byte> data, ReadOnlySpan<int> lineEnds, long firstSeq, TailBlock? reuse)
+    {
+        var bytes = reuse is not null && reuse.Data.Length >= data.Length ? reuse.Data : GC.AllocateUninitializedArray<byte>(data.Length);
+        var ends = reuse is not null && reuse.LineEnds.Length >= lineEnds.Length ? reuse.LineEnds : new int[lineEnds.Length];
+        data.CopyTo(bytes);
+        lineEnds.CopyTo(ends);
+        if (reuse is null) return new TailBlock(bytes, ends, lineEnds.Length, firstSeq);
+        (reuse.Data, reuse.LineEnds, reuse.LineCount, reuse.FirstSeq, reuse.Shared) = (bytes, ends, lineEnds.Length, firstSeq, false);
+        return reuse;
+    }
 }
 
 /// <summary>
 /// The live feed of one capture: a ring of recent lines that a viewer gets on
 /// join, and one bounded queue per viewer. Publishing never waits for a viewer;
 /// a viewer that falls behind loses its own oldest lines and is told how many.
+/// While nobody watches, a block that leaves the backlog is recycled for the next one: a capture copies its lines
+/// into the same few arrays instead of allocating (and the GC collecting) a copy of every captured byte.
 /// </summary>
 public sealed class LiveTail
 {
@@ -52,6 +77,9 @@ public sealed class LiveTail
     private long _backlogSize;
     private TailViewer[] _viewers = [];
     private bool _completed;
+    /// <summary>Blocks that left the backlog and that no viewer ever saw, to be filled again.</summary>
+    private readonly Stack<TailBlock> _spare = new();
+    private const int MaxSpare = 8;
 
     /// <summary>The backlog is the newest blocks that hold <paramref name="backlogLines"/> lines or <paramref name="backlogBytes"/> bytes, whichever comes first.</summary>
     public LiveTail(int backlogLines = DefaultBacklogLines, long backlogBytes = DefaultBacklogBytes)
@@ -62,22 +90,36 @@ public sealed class LiveTail
 
     public bool IsCompleted { get { lock (_gate) return _completed; } }
 
+    /// <summary>Publishes a copy of <paramref name="data"/> (the lines ending at <paramref name="lineEnds"/>), in a recycled block when one is spare.</summary>
+    public void Publish(ReadOnlySpan<byte> data, ReadOnlySpan<int> lineEnds, long firstSeq)
+    {
+        TailBlock? spare;
+        lock (_gate)
+        {
+            if (_completed) return;
+            _spare.TryPop(out spare);
+        }
+        Publish(TailBlock.Copy(data, lineEnds, firstSeq, spare));
+    }
+
     public void Publish(TailBlock block)
     {
         TailViewer[] viewers;
         lock (_gate)
         {
             if (_completed) return;
+            viewers = _viewers;
+            block.Shared |= viewers.Length > 0;
             _backlog.Enqueue(block);
             _backlogCount += block.LineCount;
-            _backlogSize += block.Data.Length;
-            while (_backlog.Count > 1 && (_backlogCount - _backlog.Peek().LineCount >= _backlogLines || _backlogSize - _backlog.Peek().Data.Length >= _backlogBytes))
+            _backlogSize += block.Length;
+            while (_backlog.Count > 1 && (_backlogCount - _backlog.Peek().LineCount >= _backlogLines || _backlogSize - _backlog.Peek().Length >= _backlogBytes))
             {
                 var old = _backlog.Dequeue();
                 _backlogCount -= old.LineCount;
-                _backlogSize -= old.Data.Length;
+                _backlogSize -= old.Length;
+                if (!old.Shared && _spare.Count < MaxSpare) _spare.Push(old);
             }
-            viewers = _viewers;
         }
         foreach (var v in viewers) v.Enqueue(block);
     }
@@ -105,6 +147,7 @@ public sealed class LiveTail
             foreach (var block in _backlog)
             {
                 if (skip >= block.LineCount) { skip -= block.LineCount; continue; }
+                block.Shared = true;
                 viewer.Enqueue(block, skip, countDrops: false);
                 skip = 0;
             }

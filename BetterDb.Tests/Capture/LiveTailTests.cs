@@ -93,6 +93,64 @@ public sealed class LiveTailTests
         Assert.Single(Read(one, 100, out _, out _));
     }
 
+    /// <summary><paramref name="lines"/> lines "line-N" padded to about <paramref name="pad"/> bytes, as the writer hands them over: bytes and line ends.</summary>
+    private (byte[] Data, int[] Ends, long First) Lines(int lines, int pad = 0)
+    {
+        var data = new MemoryStream();
+        var ends = new int[lines];
+        var first = _nextSeq;
+        for (var i = 0; i < lines; i++)
+        {
+            data.Write(Encoding.ASCII.GetBytes($"line-{_nextSeq++}{new string(' ', pad)}\n"));
+            ends[i] = (int)data.Length;
+        }
+        return (data.ToArray(), ends, first);
+    }
+
+    private void PublishSpan(LiveTail tail, int lines)
+    {
+        var (data, ends, first) = Lines(lines);
+        tail.Publish(data, ends, first);
+    }
+
+    [Fact]
+    public void While_nobody_watches_the_backlog_reuses_its_arrays_and_still_holds_the_newest_lines()
+    {
+        var tail = new LiveTail(backlogLines: 5_000, backlogBytes: 256 * 1024);
+        // 16 lines of ~4 KB a block: 64 KB each, like 4 KB values.
+        var blocks = Enumerable.Range(0, 250).Select(_ => Lines(16, pad: 4_000)).ToList();
+        foreach (var (data, ends, first) in blocks.Take(50)) tail.Publish(data, ends, first);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var (data, ends, first) in blocks.Skip(50)) tail.Publish(data, ends, first);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // A copy of each block would be 200 x 64 KB.
+        Assert.True(allocated < 200 * 64 * 1024 / 20, $"publishing 200 blocks of 64 KB with nobody watching allocated {allocated:N0} bytes");
+
+        using var viewer = tail.Subscribe(capacityLines: 10_000, backlogLines: 5_000);
+        var lines = Read(viewer, 10_000, out _, out _);
+        Assert.Equal(_nextSeq - 1, lines[^1].Seq);
+        Assert.Equal(Enumerable.Range((int)(_nextSeq - lines.Count), lines.Count).Select(i => (long)i), lines.Select(l => l.Seq));
+        Assert.All(lines, l => Assert.StartsWith($"line-{l.Seq} ", l.Text));
+        Assert.InRange(lines.Count, 64, 64 + 16);
+    }
+
+    [Fact]
+    public void Lines_a_viewer_was_handed_are_never_overwritten_by_recycling()
+    {
+        var tail = new LiveTail(backlogLines: 64, backlogBytes: 1024 * 1024);
+        for (var i = 0; i < 10; i++) PublishSpan(tail, 16);
+        var viewer = tail.Subscribe(capacityLines: 1_000, backlogLines: 64);
+        PublishSpan(tail, 16);
+        var held = new List<TailSlice>();
+        viewer.TryRead(held, 1_000, out _);
+        viewer.Dispose();
+        // Nobody watches now: blocks leaving the backlog are recycled, but never the ones handed to the viewer.
+        for (var i = 0; i < 100; i++) PublishSpan(tail, 16);
+
+        var text = held.SelectMany(s => Enumerable.Range(0, s.Count).Select(i => (s.Seq(i), Encoding.ASCII.GetString(s.Line(i))))).ToList();
+        Assert.Equal(Expected(96, 176), text);
+    }
+
     [Fact]
     public void A_viewer_behind_loses_its_own_oldest_lines_and_is_told_how_many()
     {
