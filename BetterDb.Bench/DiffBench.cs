@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Text;
 using BetterDb.Core.Analysis;
 using BetterDb.Core.Capture;
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Monitoring;
 using BetterDb.Core.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -93,7 +94,7 @@ internal static class DiffBench
         {
             db.Sessions.Add(new SessionEntity
             {
-                Id = id, ConnectionId = "bench", Status = SessionStatus.Completed, Source = SessionSource.Import, StartedAt = start,
+                Id = id, ConnectionId = "bench", Status = CaptureStatus.Completed.Word(), Source = CaptureSource.Import.Word(), StartedAt = start,
                 EndedAt = start.AddTicks(count * 20L * 10), LineCount = writer.StoredLines,
             });
             await db.SaveChangesAsync();

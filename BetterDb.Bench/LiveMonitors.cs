@@ -210,7 +210,7 @@ internal sealed class AppCapture(AppInstance app, string id) : IMonitorRun
         response.EnsureSuccessStatusCode();
         var s = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         var reason = (string?)s["terminationReason"];
-        return ((long)s["lineCount"]!, reason == "manual_stop" ? null : $"ended {s["status"]}: {reason}");
+        return ((long)s["lineCount"]!, reason == BetterDb.Core.Capture.EndReasonKind.ManualStop ? null : $"ended {s["status"]}: {reason}");
     }
 
     public async ValueTask DisposeAsync()

@@ -158,7 +158,7 @@ internal static class ImportEndpoint
     private const int HeadersLimit = 16 * 1024;
 
     /// <summary>How <see cref="SessionImport"/> words the end of an import whose upload broke off.</summary>
-    private const string UploadEndedEarly = "source_error: the upload ended early";
+    private static readonly string UploadEndedEarly = CaptureEnd.SourceError(SessionImport.UploadEndedEarly).Reason;
 
     /// <summary>
     /// The 400 for a body that is not well-formed multipart. <paramref name="kept"/> is the session the upload made
@@ -179,7 +179,7 @@ internal static class ImportEndpoint
         {
             extensions["sessionId"] = kept.Id;
             extensions["lineCount"] = kept.LineCount;
-            detail += kept.Status == SessionStatus.Failed
+            detail += kept.Status == CaptureStatus.Failed
                 ? $" The {kept.LineCount} lines that arrived are kept as session {kept.Id} (failed); delete it or send the file again."
                 : $" The file itself arrived whole: it is session {kept.Id} ({kept.LineCount} lines).";
         }

@@ -39,7 +39,7 @@ internal static class SessionEndpoints
         var (body, error) = await ApiResults.ReadBody<StartCaptureRequest>(request);
         if (error is not null) return error;
         // The HTTP API starts manual captures; triggers and schedules start theirs in-process.
-        var session = await sessions.StartAsync(body! with { Source = SessionSource.Manual, TriggerId = null, ScheduleId = null }, ct);
+        var session = await sessions.StartAsync(body! with { Source = CaptureSource.Manual, TriggerId = null, ScheduleId = null }, ct);
         return TypedResults.Created(Location(session.Id), session);
     }
 
@@ -53,10 +53,10 @@ internal static class SessionEndpoints
         var sort = ApiResults.Query<SessionSort>(request, "sort") ?? SessionSort.Newest;
         var search = ApiResults.QueryOrNull(request, "q");
         if (search is { Length: > 200 }) return ApiResults.BadRequest("q", "q is longer than 200 characters.");
-        var query = new SessionQuery(ApiResults.Query(request, "connectionId"), status is { } s ? WireName<CaptureStatus>.Of(s) : null, limit,
+        var query = new SessionQuery(ApiResults.Query(request, "connectionId"), status, limit,
             (int)Math.Min(offset, int.MaxValue))
         {
-            Source = source is { } from ? WireName<CaptureSource>.Of(from) : null,
+            Source = source,
             RequestedBy = ApiResults.QueryOrNull(request, "requestedBy"),
             ScheduleId = ApiResults.QueryOrNull(request, "scheduleId"),
             Search = search,

@@ -6,7 +6,7 @@ namespace BetterDb.Blazor.Api;
 /// <summary>The words of the sessions list's query string (<c>source</c>, <c>sort</c>), shared by the API and the Monitor page's URL.</summary>
 public static class SessionListQuery
 {
-    public static readonly string[] Sources = SessionSource.All;
+    public static readonly string[] Sources = [.. WireName<CaptureSource>.All];
 
     public static readonly string[] SortNames = [.. WireName<SessionSort>.All];
 

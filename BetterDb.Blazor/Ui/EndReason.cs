@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using BetterDb.Core.Capture;
 
 namespace BetterDb.Blazor.Ui;
 
@@ -12,28 +13,22 @@ public static partial class EndReason
     public static string Describe(string? reason)
     {
         if (string.IsNullOrEmpty(reason)) return "";
-        var (code, detail) = Split(reason);
+        var (code, detail) = EndReasonKind.Split(reason);
         return code switch
         {
-            "duration_cap" => "reached its duration",
-            "manual_stop" => "stopped by a user",
-            "source_ended" => "the source ended",
-            "byte_cap" => "reached its byte cap",
-            "line_cap" => "reached its line cap",
-            "app_shutdown" => "the app was shut down (what it held was stored)",
-            "process_restart" => "the app stopped unexpectedly (found running at the next start)",
-            "source_error" => $"the server connection failed: {detail}",
-            "monitor_open_failed" => $"MONITOR could not be started: {detail}",
-            "storage_error" => $"storing lines failed: {detail}",
-            "watchdog" => "stopped by the safety watchdog: " + Watchdog(detail),
+            EndReasonKind.DurationCap => "reached its duration",
+            EndReasonKind.ManualStop => "stopped by a user",
+            EndReasonKind.SourceEnded => "the source ended",
+            EndReasonKind.ByteCap => "reached its byte cap",
+            EndReasonKind.LineCap => "reached its line cap",
+            EndReasonKind.AppShutdown => "the app was shut down (what it held was stored)",
+            EndReasonKind.ProcessRestart => "the app stopped unexpectedly (found running at the next start)",
+            EndReasonKind.SourceError => $"the server connection failed: {detail}",
+            EndReasonKind.MonitorOpenFailed => $"MONITOR could not be started: {detail}",
+            EndReasonKind.StorageError => $"storing lines failed: {detail}",
+            EndReasonKind.Watchdog => "stopped by the safety watchdog: " + Watchdog(detail),
             _ => reason,
         };
-    }
-
-    private static (string Code, string Detail) Split(string reason)
-    {
-        var colon = reason.IndexOf(':');
-        return colon < 0 ? (reason, "") : (reason[..colon], reason[(colon + 1)..].Trim());
     }
 
     /// <summary><c>omem 41943040 &gt; 33554432</c> -> "output buffer 40 MB over its 32 MB limit".</summary>

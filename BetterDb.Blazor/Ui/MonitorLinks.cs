@@ -1,5 +1,6 @@
 using BetterDb.Blazor.Api;
 using BetterDb.Core.Capture;
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Lines;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -26,9 +27,9 @@ public sealed record SessionListFilter(string? Status = null, string? Source = n
         SessionListQuery.TryParseSort(sort, out var s) ? s : SessionSort.Newest,
         string.IsNullOrWhiteSpace(scheduleId) ? null : scheduleId.Trim());
 
-    public SessionQuery ToQuery(string? connectionId, int limit) => new SessionQuery(connectionId, Status, limit) with
+    public SessionQuery ToQuery(string? connectionId, int limit) => new SessionQuery(connectionId, WireName<CaptureStatus>.Find(Status), limit) with
     {
-        Source = Source,
+        Source = WireName<CaptureSource>.Find(Source),
         RequestedBy = RequestedBy,
         Search = Search,
         Sort = Sort,

@@ -6,25 +6,25 @@ namespace BetterDb.Blazor.Ui;
 /// <summary>One colour and icon per session status, used everywhere a status is shown.</summary>
 public static class SessionStatusStyle
 {
-    public static Color ColorOf(string status) => status switch
+    public static Color ColorOf(CaptureStatus status) => status switch
     {
-        SessionStatus.Running => Color.Info,
-        SessionStatus.Completed => Color.Success,
-        SessionStatus.Truncated => Color.Warning,
-        SessionStatus.Failed => Color.Error,
-        SessionStatus.Skipped => Color.Default,
-        SessionStatus.Interrupted => Color.Secondary,
+        CaptureStatus.Running => Color.Info,
+        CaptureStatus.Completed => Color.Success,
+        CaptureStatus.Truncated => Color.Warning,
+        CaptureStatus.Failed => Color.Error,
+        CaptureStatus.Skipped => Color.Default,
+        CaptureStatus.Interrupted => Color.Secondary,
         _ => Color.Dark,
     };
 
-    public static string IconOf(string status) => status switch
+    public static string IconOf(CaptureStatus status) => status switch
     {
-        SessionStatus.Running => Icons.Material.Filled.FiberManualRecord,
-        SessionStatus.Completed => Icons.Material.Filled.CheckCircle,
-        SessionStatus.Truncated => Icons.Material.Filled.ContentCut,
-        SessionStatus.Failed => Icons.Material.Filled.Error,
-        SessionStatus.Skipped => Icons.Material.Filled.SkipNext,
-        SessionStatus.Interrupted => Icons.Material.Filled.PauseCircle,
+        CaptureStatus.Running => Icons.Material.Filled.FiberManualRecord,
+        CaptureStatus.Completed => Icons.Material.Filled.CheckCircle,
+        CaptureStatus.Truncated => Icons.Material.Filled.ContentCut,
+        CaptureStatus.Failed => Icons.Material.Filled.Error,
+        CaptureStatus.Skipped => Icons.Material.Filled.SkipNext,
+        CaptureStatus.Interrupted => Icons.Material.Filled.PauseCircle,
         _ => Icons.Material.Filled.Help,
     };
 }

@@ -57,7 +57,7 @@ public sealed class CrossReferenceService(
         await using var db = await contexts.CreateDbContextAsync(ct);
         var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, ct);
         if (session is null) return null;
-        if (session.Status == SessionStatus.Running)
+        if (session.Status == CaptureStatus.Running.Word())
             throw new ConflictException("The capture is still running: a cross-reference compares a finished capture with its history.");
         var report = await ComputeAsync(session, baseline!, ct);
         Interlocked.Increment(ref _computations);
@@ -128,8 +128,8 @@ public sealed class CrossReferenceService(
         var from = FromMs(window.FromTs);
         var to = FromMs(window.ToTs);
         return await own.Sessions.AsNoTracking()
-            .Where(s => s.ConnectionId == connectionId && s.Id != sessionId && s.Source != SessionSource.Import
-                        && s.Status != SessionStatus.Running && s.Status != SessionStatus.Skipped && s.LineCount > 0
+            .Where(s => s.ConnectionId == connectionId && s.Id != sessionId && s.Source != CaptureSource.Import.Word()
+                        && s.Status != CaptureStatus.Running.Word() && s.Status != CaptureStatus.Skipped.Word() && s.LineCount > 0
                         && s.StartedAt >= from && s.StartedAt < to)
             .OrderBy(s => s.StartedAt).Take(500).ToListAsync(ct);
     }

@@ -1,3 +1,5 @@
+using BetterDb.Core.Capture;
+
 namespace BetterDb.Core.Analysis;
 
 /// <summary>
@@ -32,7 +34,7 @@ public sealed record DiffSide
     public required string SessionId { get; init; }
     public string? ConnectionId { get; init; }
     public string? ConnectionName { get; init; }
-    public required string Source { get; init; }
+    public required CaptureSource Source { get; init; }
     public string? Label { get; init; }
     public DateTime StartedAt { get; init; }
     public DateTime? EndedAt { get; init; }

@@ -43,7 +43,7 @@ public sealed class SessionDiffService(
         if (capture is null) return (null, sessionId);
         if (baseline is null) return (null, vs);
         foreach (var s in new[] { capture, baseline })
-            if (s.Status == SessionStatus.Running)
+            if (s.Status == CaptureStatus.Running.Word())
                 throw new ConflictException($"Session '{s.Id}' is still running: a diff compares finished captures (stop it or wait for it to end).", s.Id);
 
         var stored = filter.IsEmpty && delimiter == ':';

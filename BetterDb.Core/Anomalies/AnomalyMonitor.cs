@@ -1,3 +1,4 @@
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Connections;
 using BetterDb.Core.History;
 using BetterDb.Core.Storage;
@@ -112,7 +113,7 @@ public sealed class AnomalyMonitor(
         await triggers.ExpireAsync(ct);
         await using var db = await contexts.CreateDbContextAsync(ct);
         // Detected but without a job (a crash between the two, or queued behind a capture that has ended since).
-        var stuck = await db.Triggers.Where(t => t.Status == TriggerStatus.Active && t.DetectedAt != null && (t.FireJobId == null || t.FireJobId == ""))
+        var stuck = await db.Triggers.Where(t => t.Status == TriggerStatus.Active.Word() && t.DetectedAt != null && (t.FireJobId == null || t.FireJobId == ""))
             .ToListAsync(ct);
         foreach (var t in stuck)
         {

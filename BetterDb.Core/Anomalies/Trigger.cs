@@ -1,15 +1,21 @@
+using System.Text.Json.Serialization;
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Storage;
 
 namespace BetterDb.Core.Anomalies;
 
-public static class TriggerStatus
+/// <summary>
+/// A trigger's status (API.md's trigger <c>status</c>): the same word (<see cref="WireName{TEnum}"/>) in JSON, in the
+/// list's filter and in the triggers table's <c>Status</c> column, spelled out on each member (see <see cref="Capture.CaptureStatus"/>).
+/// </summary>
+[JsonConverter(typeof(WireEnumConverter<TriggerStatus>))]
+public enum TriggerStatus
 {
-    public const string Active = "active";
-    public const string Fired = "fired";
-    public const string Skipped = "skipped";
-    public const string Expired = "expired";
-    public const string Cancelled = "cancelled";
-    public static readonly string[] All = [Active, Fired, Skipped, Expired, Cancelled];
+    [JsonStringEnumMemberName("active")] Active,
+    [JsonStringEnumMemberName("fired")] Fired,
+    [JsonStringEnumMemberName("skipped")] Skipped,
+    [JsonStringEnumMemberName("expired")] Expired,
+    [JsonStringEnumMemberName("cancelled")] Cancelled,
 }
 
 /// <summary>A trigger as the API shows it.</summary>
@@ -23,7 +29,7 @@ public sealed record Trigger
     public long? ByteCap { get; init; }
     public long? LineCap { get; init; }
     public string? CreatedBy { get; init; }
-    public required string Status { get; init; }
+    public required TriggerStatus Status { get; init; }
     /// <summary>Detected, and waiting for the connection's running capture to end before it fires.</summary>
     public bool Queued { get; init; }
     public DateTime CreatedAt { get; init; }
@@ -36,6 +42,7 @@ public sealed record Trigger
     /// <summary>What it will do, in words: "Capture on ops_per_sec spike, connection prod-1" (also the Hangfire job's name).</summary>
     public string? Description { get; init; }
 
+    /// <summary>The one place a stored trigger becomes the API's: its status word is read here (an unknown one throws).</summary>
     internal static Trigger From(TriggerEntity e, string? connectionName = null) => new()
     {
         Id = e.Id,
@@ -46,8 +53,8 @@ public sealed record Trigger
         ByteCap = e.ByteCap,
         LineCap = e.LineCap,
         CreatedBy = e.CreatedBy,
-        Status = e.Status,
-        Queued = e.Queued && e.Status == TriggerStatus.Active,
+        Status = WireName<TriggerStatus>.Stored(e.Status),
+        Queued = e.Queued && e.Status == TriggerStatus.Active.Word(),
         CreatedAt = e.CreatedAt,
         ExpiresAt = e.ExpiresAt,
         AnomalyId = e.AnomalyId,

@@ -65,7 +65,7 @@ public sealed class TriggerFireJob(
     {
         await using var db = await contexts.CreateDbContextAsync();
         var row = await db.Triggers.AsNoTracking().FirstOrDefaultAsync(t => t.Id == triggerId);
-        if (row is null || row.Status != TriggerStatus.Active || row.DetectedAt is null)
+        if (row is null || row.Status != TriggerStatus.Active.Word() || row.DetectedAt is null)
         {
             log.LogInformation("Trigger {TriggerId} not fired: it is {Status}", triggerId, row?.Status ?? "gone");
             return;
@@ -73,7 +73,7 @@ public sealed class TriggerFireJob(
         // A run that started the capture and then died before writing so: the session says it fired.
         if (await db.Sessions.AsNoTracking().Where(s => s.TriggerId == triggerId).Select(s => new { s.Id, s.Status }).FirstOrDefaultAsync() is { } earlier)
         {
-            await FinishAsync(row, earlier.Status == SessionStatus.Skipped ? TriggerStatus.Skipped : TriggerStatus.Fired, earlier.Id, null);
+            await FinishAsync(row, earlier.Status == CaptureStatus.Skipped.Word() ? TriggerStatus.Skipped : TriggerStatus.Fired, earlier.Id, null);
             return;
         }
 
@@ -84,7 +84,7 @@ public sealed class TriggerFireJob(
             ByteCap = row.ByteCap,
             LineCap = row.LineCap,
             RequestedBy = row.CreatedBy,
-            Source = SessionSource.Trigger,
+            Source = CaptureSource.Trigger,
             TriggerId = row.Id,
         };
         switch (await starter.StartAsync(request))
@@ -99,7 +99,7 @@ public sealed class TriggerFireJob(
                 break;
             case GatedStart.Busy busy:
                 // One capture per connection: wait for the running one to end (TriggerQueue hears of it and fires again).
-                await db.Triggers.Where(t => t.Id == triggerId && t.Status == TriggerStatus.Active)
+                await db.Triggers.Where(t => t.Id == triggerId && t.Status == TriggerStatus.Active.Word())
                     .ExecuteUpdateAsync(t => t.SetProperty(x => x.Queued, true).SetProperty(x => x.FireJobId, (string?)null));
                 triggers.Notify();
                 log.LogInformation("Trigger {TriggerId} queued behind capture {Running}", triggerId, busy.RunningSessionId);
@@ -113,12 +113,13 @@ public sealed class TriggerFireJob(
         }
     }
 
-    private async Task FinishAsync(TriggerEntity row, string status, string? sessionId, string? skipReason)
+    private async Task FinishAsync(TriggerEntity row, TriggerStatus status, string? sessionId, string? skipReason)
     {
+        var word = status.Word();
         await using var db = await contexts.CreateDbContextAsync();
         var now = DateTime.UtcNow;
-        var n = await db.Triggers.Where(t => t.Id == row.Id && t.Status == TriggerStatus.Active).ExecuteUpdateAsync(t => t
-            .SetProperty(x => x.Status, status)
+        var n = await db.Triggers.Where(t => t.Id == row.Id && t.Status == TriggerStatus.Active.Word()).ExecuteUpdateAsync(t => t
+            .SetProperty(x => x.Status, word)
             .SetProperty(x => x.ActiveKey, (string?)null)
             .SetProperty(x => x.Queued, false)
             .SetProperty(x => x.SessionId, sessionId)
@@ -143,7 +144,7 @@ public sealed class TriggerQueue(IDbContextFactory<BetterDbContext> contexts, Tr
     {
         if (e.Type != SessionEventType.Ended || e.ConnectionId is not { } connectionId) return;
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var queued = await db.Triggers.Where(t => t.ConnectionId == connectionId && t.Status == TriggerStatus.Active && t.Queued && t.FireJobId == null)
+        var queued = await db.Triggers.Where(t => t.ConnectionId == connectionId && t.Status == TriggerStatus.Active.Word() && t.Queued && t.FireJobId == null)
             .ToListAsync(ct);
         foreach (var t in queued)
             t.FireJobId = jobs.EnqueueFire(t.Id, Trigger.Describe(t.Metric, t.AnomalyType, connectionId)) ?? "";

@@ -74,7 +74,7 @@ public sealed class TriggerService(
             ByteCap = input.ByteCap,
             LineCap = input.LineCap,
             CreatedBy = string.IsNullOrWhiteSpace(input.CreatedBy) ? null : input.CreatedBy.Trim(),
-            Status = TriggerStatus.Active,
+            Status = TriggerStatus.Active.Word(),
             ActiveKey = ActiveKey(input.ConnectionId!, input.Metric!, input.AnomalyType!),
             CreatedAt = now,
             ExpiresAt = now + (input.ExpiresInMs is { } ms ? TimeSpan.FromMilliseconds(ms) : DefaultExpiry),
@@ -106,8 +106,8 @@ public sealed class TriggerService(
 
     public async Task<IReadOnlyList<Trigger>> ListAsync(string? connectionId = null, string? status = null, int limit = 50, int offset = 0, CancellationToken ct = default)
     {
-        if (status is not null && !TriggerStatus.All.Contains(status))
-            throw new InvalidInputException("status", $"Unknown status '{status}'; the statuses are {string.Join(", ", TriggerStatus.All)}.");
+        if (status is not null && !WireName<TriggerStatus>.TryParse(status, out _))
+            throw new InvalidInputException("status", $"Unknown status '{status}'; the statuses are {WireName<TriggerStatus>.OneOf}.");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var rows = await db.Triggers.AsNoTracking()
             .Where(t => (connectionId == null || t.ConnectionId == connectionId) && (status == null || t.Status == status))
@@ -121,8 +121,8 @@ public sealed class TriggerService(
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var now = DateTime.UtcNow;
-        await db.Triggers.Where(t => t.Id == id && t.Status == TriggerStatus.Active).ExecuteUpdateAsync(t => t
-            .SetProperty(x => x.Status, TriggerStatus.Cancelled)
+        await db.Triggers.Where(t => t.Id == id && t.Status == TriggerStatus.Active.Word()).ExecuteUpdateAsync(t => t
+            .SetProperty(x => x.Status, TriggerStatus.Cancelled.Word())
             .SetProperty(x => x.ActiveKey, (string?)null)
             .SetProperty(x => x.Queued, false)
             .SetProperty(x => x.EndedAt, now), ct);
@@ -138,8 +138,8 @@ public sealed class TriggerService(
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var now = DateTime.UtcNow;
-        var n = await db.Triggers.Where(t => t.Status == TriggerStatus.Active && t.ExpiresAt <= now && t.DetectedAt == null).ExecuteUpdateAsync(t => t
-            .SetProperty(x => x.Status, TriggerStatus.Expired)
+        var n = await db.Triggers.Where(t => t.Status == TriggerStatus.Active.Word() && t.ExpiresAt <= now && t.DetectedAt == null).ExecuteUpdateAsync(t => t
+            .SetProperty(x => x.Status, TriggerStatus.Expired.Word())
             .SetProperty(x => x.ActiveKey, (string?)null)
             .SetProperty(x => x.EndedAt, now), ct);
         if (n > 0) Notify();
@@ -186,7 +186,7 @@ public sealed class TriggerService(
 
             var now = DateTime.UtcNow;
             var key = ActiveKey(connectionId, d.Metric, d.AnomalyType);
-            var waiting = await db.Triggers.Where(t => t.ActiveKey == key && t.Status == TriggerStatus.Active && t.DetectedAt == null && t.ExpiresAt > now).ToListAsync(ct);
+            var waiting = await db.Triggers.Where(t => t.ActiveKey == key && t.Status == TriggerStatus.Active.Word() && t.DetectedAt == null && t.ExpiresAt > now).ToListAsync(ct);
             foreach (var t in waiting)
             {
                 t.AnomalyId = row.Id;

@@ -50,7 +50,7 @@ public sealed class GatedCaptureStart(CaptureSessionService sessions, HealthGate
         catch (TargetUnreachableException ex)
         {
             log.LogInformation("{Source} capture on {ConnectionId}: the health gate could not reach the server ({Message}); starting anyway",
-                request.Source, connectionId, ex.Message);
+                request.Source.Word(), connectionId, ex.Message);
         }
 
         try

@@ -85,7 +85,7 @@ public sealed class ScheduleTicker(IDbContextFactory<BetterDbContext> contexts, 
             ByteCap = row.ByteCap,
             LineCap = row.LineCap,
             RequestedBy = row.CreatedBy,
-            Source = SessionSource.Schedule,
+            Source = CaptureSource.Schedule,
             ScheduleId = row.Id,
         };
         switch (await starter.StartAsync(request, ct))

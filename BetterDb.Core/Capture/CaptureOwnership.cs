@@ -1,3 +1,4 @@
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
@@ -71,7 +72,7 @@ public sealed class CaptureOwnership(IDbContextFactory<BetterDbContext> contexts
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var now = DateTime.UtcNow;
-        await db.Sessions.Where(s => s.OwnerInstance == instance.Id && s.Status == SessionStatus.Running)
+        await db.Sessions.Where(s => s.OwnerInstance == instance.Id && s.Status == CaptureStatus.Running.Word())
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.HeartbeatAt, now), ct);
     }
 
@@ -83,7 +84,7 @@ public sealed class CaptureOwnership(IDbContextFactory<BetterDbContext> contexts
         {
             var stale = DateTime.UtcNow - HeartbeatTimeout;
             candidates = await db.Sessions.AsNoTracking()
-                .Where(s => s.Status == SessionStatus.Running && s.OwnerInstance != instance.Id)
+                .Where(s => s.Status == CaptureStatus.Running.Word() && s.OwnerInstance != instance.Id)
                 .ToListAsync(ct);
             candidates = candidates.Where(s => s.HeartbeatAt is null || s.HeartbeatAt < stale || instance.IsCertainlyDead(s.OwnerInstance)).ToList();
         }
@@ -107,7 +108,7 @@ public sealed class CaptureOwnership(IDbContextFactory<BetterDbContext> contexts
             };
             await lifecycle.EndAsync(final, ct);
             log.LogWarning("Session {SessionId} was still running for {Owner}, which is gone: ended {Status} ({Reason})",
-                s.Id, s.OwnerInstance ?? "an earlier version", final.Status, final.TerminationReason);
+                s.Id, s.OwnerInstance ?? "an earlier version", final.Status.Word(), final.TerminationReason);
             reclaimed++;
         }
         return reclaimed;

@@ -1,3 +1,4 @@
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Storage;
 
 namespace BetterDb.Core.Capture;
@@ -7,8 +8,8 @@ public sealed record CaptureSession
 {
     public required string Id { get; init; }
     public string? ConnectionId { get; init; }
-    public required string Status { get; init; }
-    public required string Source { get; init; }
+    public required CaptureStatus Status { get; init; }
+    public required CaptureSource Source { get; init; }
     public string? RequestedBy { get; init; }
     public string? TriggerId { get; init; }
     public string? ScheduleId { get; init; }
@@ -48,18 +49,19 @@ public sealed record CaptureSession
     public IReadOnlyList<NodeSegment>? NodeSegments { get; init; }
 
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsRunning => Status == SessionStatus.Running;
+    public bool IsRunning => Status == CaptureStatus.Running;
 
     /// <summary>Actual duration so far (running) or in all (finished).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan Elapsed => (EndedAt ?? DateTime.UtcNow) - StartedAt;
 
+    /// <summary>The one place a stored session becomes the API's: its status and source words are read here (an unknown one throws).</summary>
     internal static CaptureSession From(SessionEntity e) => new()
     {
         Id = e.Id,
         ConnectionId = e.ConnectionId,
-        Status = e.Status,
-        Source = e.Source,
+        Status = WireName<CaptureStatus>.Stored(e.Status),
+        Source = WireName<CaptureSource>.Stored(e.Source),
         RequestedBy = e.RequestedBy,
         TriggerId = e.TriggerId,
         ScheduleId = e.ScheduleId,
@@ -85,7 +87,7 @@ public sealed record CaptureSession
     };
 }
 
-public sealed record NodeSegment(string NodeId, string Address, string Status, long ByteCount, long LineCount, DateTime? EndedAt, string? TerminationReason);
+public sealed record NodeSegment(string NodeId, string Address, CaptureStatus Status, long ByteCount, long LineCount, DateTime? EndedAt, string? TerminationReason);
 
 /// <summary>What a caller asks for when starting a capture. Nulls take the defaults.</summary>
 public sealed record StartCaptureRequest
@@ -97,15 +99,15 @@ public sealed record StartCaptureRequest
     public string? RequestedBy { get; init; }
     public string? TargetNodeId { get; init; }
     public bool? FanOut { get; init; }
-    public string Source { get; init; } = SessionSource.Manual;
+    public CaptureSource Source { get; init; } = CaptureSource.Manual;
     public string? TriggerId { get; init; }
     public string? ScheduleId { get; init; }
 }
 
 /// <summary>Which sessions a list shows, newest first unless <see cref="Sort"/> says otherwise.</summary>
-public sealed record SessionQuery(string? ConnectionId = null, string? Status = null, int Limit = 50, int Offset = 0)
+public sealed record SessionQuery(string? ConnectionId = null, CaptureStatus? Status = null, int Limit = 50, int Offset = 0)
 {
-    public string? Source { get; init; }
+    public CaptureSource? Source { get; init; }
     public string? RequestedBy { get; init; }
     public string? ScheduleId { get; init; }
     /// <summary>Substring of the label, note, requester, connection name or id.</summary>

@@ -128,8 +128,8 @@ public sealed class CaptureSessionService
                 RunningKey = SessionLifecycle.RunningKey(connectionId, request.TargetNodeId),
                 OwnerInstance = _instance.Id,
                 HeartbeatAt = now,
-                Status = SessionStatus.Running,
-                Source = request.Source,
+                Status = CaptureStatus.Running.Word(),
+                Source = request.Source.Word(),
                 RequestedBy = string.IsNullOrWhiteSpace(request.RequestedBy) ? null : request.RequestedBy.Trim(),
                 TriggerId = request.TriggerId,
                 ScheduleId = request.ScheduleId,
@@ -189,9 +189,9 @@ public sealed class CaptureSessionService
             Id = Guid.CreateVersion7().ToString("N"),
             ConnectionId = request.ConnectionId,
             ConnectionName = profile?.Name,
-            Status = SessionStatus.Skipped,
+            Status = CaptureStatus.Skipped.Word(),
             TerminationReason = reason,
-            Source = request.Source,
+            Source = request.Source.Word(),
             RequestedBy = request.RequestedBy,
             TriggerId = request.TriggerId,
             ScheduleId = request.ScheduleId,
@@ -227,7 +227,7 @@ public sealed class CaptureSessionService
         lock (_startGate) _busyConnections.Remove(run.ConnectionId);
         run.Tail.Complete();
         _log.LogInformation("Capture {SessionId} ended {Status} ({Reason}), {Lines} lines",
-            final.Id, final.Status, final.TerminationReason, final.LineCount);
+            final.Id, final.Status.Word(), final.TerminationReason, final.LineCount);
         SessionChanged?.Invoke(final);
         if (!recorded) _ = RecordEndLaterAsync(final);
     }
@@ -243,7 +243,7 @@ public sealed class CaptureSessionService
         catch (Exception ex)
         {
             _log.LogError("Could not record the end of capture {SessionId} ({Status}, {Reason}): {Message}; retrying",
-                final.Id, final.Status, final.TerminationReason, ex.GetBaseException().Message);
+                final.Id, final.Status.Word(), final.TerminationReason, ex.GetBaseException().Message);
             return false;
         }
     }
@@ -262,7 +262,7 @@ public sealed class CaptureSessionService
             if (await TryRecordEndAsync(final))
             {
                 _unrecorded.TryRemove(final.Id, out _);
-                _log.LogInformation("Recorded the end of capture {SessionId} ({Status}) after storage came back", final.Id, final.Status);
+                _log.LogInformation("Recorded the end of capture {SessionId} ({Status}) after storage came back", final.Id, final.Status.Word());
                 return;
             }
             pause = TimeSpan.FromSeconds(Math.Min(30, pause.TotalSeconds * 2));
@@ -287,8 +287,16 @@ public sealed class CaptureSessionService
         await using var db = await _contexts.CreateDbContextAsync(ct);
         var q = db.Sessions.AsNoTracking();
         if (!string.IsNullOrEmpty(query.ConnectionId)) q = q.Where(s => s.ConnectionId == query.ConnectionId);
-        if (!string.IsNullOrEmpty(query.Status)) q = q.Where(s => s.Status == query.Status);
-        if (!string.IsNullOrEmpty(query.Source)) q = q.Where(s => s.Source == query.Source);
+        if (query.Status is { } status)
+        {
+            var word = status.Word();
+            q = q.Where(s => s.Status == word);
+        }
+        if (query.Source is { } source)
+        {
+            var word = source.Word();
+            q = q.Where(s => s.Source == word);
+        }
         if (!string.IsNullOrEmpty(query.RequestedBy)) q = q.Where(s => s.RequestedBy == query.RequestedBy);
         if (!string.IsNullOrEmpty(query.ScheduleId)) q = q.Where(s => s.ScheduleId == query.ScheduleId);
         if (!string.IsNullOrWhiteSpace(query.Search))

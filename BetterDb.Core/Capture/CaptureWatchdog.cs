@@ -117,7 +117,7 @@ internal sealed class CaptureWatchdog : IAsyncDisposable
                     // A server that does not answer at all is the slowest PING there is.
                     var ms = (long)CommandTimeout.TotalMilliseconds;
                     Volatile.Write(ref _latest, new WatchdogSignals { SampledAt = DateTime.UtcNow, Error = ex.Message, Limits = _limits });
-                    Trip($"watchdog: ping_ms {ms} > {_limits.MaxPingMs} (no answer within {ms} ms)");
+                    Trip(EndReasonKind.With(EndReasonKind.Watchdog, $"ping_ms {ms} > {_limits.MaxPingMs} (no answer within {ms} ms)"));
                     return;
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested && ex is IOException or RedisServerException or System.Security.Authentication.AuthenticationException)
@@ -150,7 +150,7 @@ internal sealed class CaptureWatchdog : IAsyncDisposable
     private void Trip(string reason)
     {
         _log.LogWarning("Watchdog stops the capture on {Endpoint}: {Reason}", _profile.Endpoint, reason);
-        _trip(new CaptureEnd(SessionStatus.Completed, reason));
+        _trip(new CaptureEnd(CaptureStatus.Completed, reason));
     }
 
     private BlockingRespConnection Open(CancellationToken ct)
@@ -245,14 +245,14 @@ internal sealed class WatchdogJudge(WatchdogLimits limits)
     public string? Verdict(WatchdogSignals s)
     {
         if (s.OutputBufferBytes is { } omem && omem > limits.MaxOutputBufferBytes)
-            return $"watchdog: omem {omem} > {limits.MaxOutputBufferBytes}";
+            return EndReasonKind.With(EndReasonKind.Watchdog, $"omem {omem} > {limits.MaxOutputBufferBytes}");
         if (s.MemoryFraction is { } fraction && fraction > limits.MaxMemoryFraction)
-            return $"watchdog: memory {Fraction(fraction)} > {Fraction(limits.MaxMemoryFraction)} (used_memory {s.UsedMemory}, maxmemory {s.MaxMemory})";
+            return EndReasonKind.With(EndReasonKind.Watchdog, $"memory {Fraction(fraction)} > {Fraction(limits.MaxMemoryFraction)} (used_memory {s.UsedMemory}, maxmemory {s.MaxMemory})");
         if (s.PingMs is { } ping)
         {
             _slowPings = ping > limits.MaxPingMs ? _slowPings + 1 : 0;
             if (_slowPings >= 2 || ping > 4.0 * limits.MaxPingMs)
-                return $"watchdog: ping_ms {Math.Round(ping)} > {limits.MaxPingMs}";
+                return EndReasonKind.With(EndReasonKind.Watchdog, $"ping_ms {Math.Round(ping)} > {limits.MaxPingMs}");
         }
         return null;
     }

@@ -28,6 +28,9 @@ public sealed class SessionImport(
     /// <summary>How much of a file is looked at to decide whether it is MONITOR output at all.</summary>
     public const int SniffBytes = 64 * 1024;
 
+    /// <summary>How a <see cref="EndReasonKind.SourceError"/> of an upload that broke off starts (the API's 400 looks for it).</summary>
+    public const string UploadEndedEarly = "the upload ended early";
+
     /// <param name="force">import even a file that does not look like MONITOR output (empty, or mostly other lines).</param>
     /// <exception cref="InvalidInputException">(field <c>file</c>) the file is empty or not MONITOR output, unless <paramref name="force"/>.</exception>
     public async Task<CaptureSession> ImportAsync(Stream file, string? connectionId, string? requestedBy,
@@ -43,8 +46,8 @@ public sealed class SessionImport(
             Id = Guid.CreateVersion7().ToString("N"),
             ConnectionId = connection?.Id,
             ConnectionName = connection?.Name,
-            Status = SessionStatus.Running,
-            Source = SessionSource.Import,
+            Status = CaptureStatus.Running.Word(),
+            Source = CaptureSource.Import.Word(),
             RequestedBy = string.IsNullOrWhiteSpace(requestedBy) ? null : requestedBy.Trim(),
             StartedAt = DateTime.UtcNow,
             ImportedAt = DateTime.UtcNow,
@@ -74,7 +77,7 @@ public sealed class SessionImport(
         catch (Exception ex) when (ex is IOException or OperationCanceledException)
         {
             log.LogWarning("Import {SessionId} broke off: {Message}", entity.Id, ex.Message);
-            end = CaptureEnd.SourceError("the upload ended early: " + ex.Message);
+            end = CaptureEnd.SourceError(UploadEndedEarly + ": " + ex.Message);
         }
         await writer.CompleteAsync();
         if (writer.StoreError is { } storeError) end = CaptureEnd.StorageError(storeError.GetBaseException().Message);

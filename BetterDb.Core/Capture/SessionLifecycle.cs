@@ -24,7 +24,7 @@ public sealed class SessionLifecycle(IDbContextFactory<BetterDbContext> contexts
         var session = CaptureSession.From(entity);
         db.Sessions.Add(entity);
         // A session born finished (a skipped trigger or schedule tick) has only its end to tell.
-        db.Outbox.Add(Outbox.Event(entity.Status == SessionStatus.Running ? SessionEventType.Started : SessionEventType.Ended,
+        db.Outbox.Add(Outbox.Event(entity.Status == CaptureStatus.Running.Word() ? SessionEventType.Started : SessionEventType.Ended,
             entity.Id, entity.ConnectionId, session));
         try
         {
@@ -47,7 +47,7 @@ public sealed class SessionLifecycle(IDbContextFactory<BetterDbContext> contexts
         await using var db = await contexts.CreateDbContextAsync(ct);
         var row = await db.Sessions.FirstOrDefaultAsync(s => s.Id == final.Id, ct);
         if (row is null) return null;
-        row.Status = final.Status;
+        row.Status = final.Status.Word();
         row.TerminationReason = final.TerminationReason;
         row.StartedAt = final.StartedAt;
         row.EndedAt = final.EndedAt ?? DateTime.UtcNow;

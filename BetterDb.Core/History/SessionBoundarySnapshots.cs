@@ -47,16 +47,16 @@ public sealed class SessionBoundarySnapshots(
         CaptureSession? session;
         try { session = e.PayloadAs<CaptureSession>(); }
         catch (JsonException) { return Task.CompletedTask; }
-        if (session is null || session.ConnectionId is null || session.Source == SessionSource.Import) return Task.CompletedTask;
+        if (session is null || session.ConnectionId is null || session.Source == CaptureSource.Import) return Task.CompletedTask;
         if (e.Type == SessionEventType.Started)
         {
-            if (session.Status != SessionStatus.Running) return Task.CompletedTask;
+            if (session.Status != CaptureStatus.Running) return Task.CompletedTask;
             var start = Task.Run(() => TakeAsync(session, SnapshotBoundary.Start, e.OccurredAt, session.StartedAt));
             _starts[session.Id] = start;
             _ = start.ContinueWith(_ => _starts.TryRemove(new KeyValuePair<string, Task>(session.Id, start)), TaskScheduler.Default);
             return Task.CompletedTask;
         }
-        if (session.Status == SessionStatus.Skipped) return Task.CompletedTask;
+        if (session.Status == CaptureStatus.Skipped) return Task.CompletedTask;
         var before = _starts.TryGetValue(session.Id, out var s) ? s : Task.CompletedTask;
         _ = Task.Run(async () =>
         {

@@ -214,7 +214,7 @@ public sealed class PreflightService : IPreflightService
 
     private static string OpsText(double ops) => ops.ToString(ops >= 100 ? "#,0" : "0.#", CultureInfo.InvariantCulture);
 
-    private static string CapName(ThroughputEstimate e) => e.CapHit == CaptureEnd.ByteCap.Reason
+    private static string CapName(ThroughputEstimate e) => e.CapHit == EndReasonKind.ByteCap
         ? $"byte cap ({e.ByteCap.ToString("#,0", CultureInfo.InvariantCulture)} bytes)"
         : $"line cap ({e.LineCap.ToString("#,0", CultureInfo.InvariantCulture)} lines)";
 

@@ -124,7 +124,7 @@ public sealed record PreflightVerdict(PreflightVerdictLevel Level, IReadOnlyList
         PreflightWarning.AclUnverified => $"Whether user '{report.Acl.User}' may run MONITOR could not be verified.",
         PreflightWarning.ConfigUnreadable => "The server configuration could not be read: configuration hazards were not checked.",
         PreflightWarning.CapHit when estimate is not null =>
-            $"The {(estimate.CapHit == CaptureEnd.ByteCap.Reason ? "byte" : "line")} cap will end the capture after about " +
+            $"The {(estimate.CapHit == EndReasonKind.ByteCap ? "byte" : "line")} cap will end the capture after about " +
             $"{PreflightService.Duration(estimate.EndsAfterMs)} of the requested {PreflightService.Duration(estimate.DurationMs)}.",
         PreflightWarning.BusyServer when estimate is not null =>
             $"The server is busy (about {estimate.OpsPerSec.ToString("#,0", CultureInfo.InvariantCulture)} commands/s): MONITOR will slow it down while it runs.",

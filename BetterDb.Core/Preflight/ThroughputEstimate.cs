@@ -81,16 +81,16 @@ public static class ThroughputProjection
         var endsAfter = (double)durationMs;
         if (byteHit && (!lineHit || msToByteCap <= msToLineCap))
         {
-            capHit = CaptureEnd.ByteCap.Reason;
+            capHit = EndReasonKind.ByteCap;
             endsAfter = msToByteCap!.Value;
         }
         else if (lineHit)
         {
-            capHit = CaptureEnd.LineCap.Reason;
+            capHit = EndReasonKind.LineCap;
             endsAfter = msToLineCap!.Value;
         }
         var endsAfterMs = Math.Min(durationMs, (long)Math.Ceiling(endsAfter));
         return new ThroughputEstimate(opsPerSec, durationMs, lines, bytes, avgLineBytes, lineSizeSource, lineSizeSessionId,
-            byteCap, lineCap, capHit, capHit ?? CaptureEnd.DurationCap.Reason, endsAfterMs, sampleWindowMs, opsMeasured);
+            byteCap, lineCap, capHit, capHit ?? EndReasonKind.DurationCap, endsAfterMs, sampleWindowMs, opsMeasured);
     }
 }

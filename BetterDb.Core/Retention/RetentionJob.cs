@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Data.Common;
 using BetterDb.Core.Capture;
+using BetterDb.Core.Configuration;
 using BetterDb.Core.History;
 using BetterDb.Core.Storage;
 using Hangfire;
@@ -65,7 +66,7 @@ public sealed class RetentionJob(
 
         // Oldest first by when it ended (an import: when it was imported, whatever the times inside the file).
         var candidates = all
-            .Where(s => !s.Keep && s.RunningKey is null && s.Status != SessionStatus.Running)
+            .Where(s => !s.Keep && s.RunningKey is null && s.Status != CaptureStatus.Running.Word())
             .Select(s => (s.Id, At: s.ImportedAt ?? s.EndedAt ?? s.StartedAt))
             .OrderBy(s => s.At).ThenBy(s => s.Id, StringComparer.Ordinal)
             .ToList();
@@ -79,7 +80,7 @@ public sealed class RetentionJob(
         {
             // Looked at again just before: marked keep, or started (an id is never reused), since the list was read.
             await using var check = await contexts.CreateDbContextAsync(ct);
-            if (!await check.Sessions.AnyAsync(s => s.Id == id && !s.Keep && s.RunningKey == null && s.Status != SessionStatus.Running, ct)) return false;
+            if (!await check.Sessions.AnyAsync(s => s.Id == id && !s.Keep && s.RunningKey == null && s.Status != CaptureStatus.Running.Word(), ct)) return false;
             analyses += await check.Analyses.CountAsync(a => a.SessionId == id, ct);
             if (!await sessions.DeleteAsync(id, ct)) return false;
             deletedBytes += Bytes(id);

@@ -38,7 +38,7 @@ public sealed class TriggerEntity
     public long? ByteCap { get; set; }
     public long? LineCap { get; set; }
     public string? CreatedBy { get; set; }
-    /// <summary><c>active</c>, <c>fired</c>, <c>skipped</c>, <c>expired</c> or <c>cancelled</c>.</summary>
+    /// <summary>A <see cref="Anomalies.TriggerStatus"/>'s word; <see cref="Anomalies.Trigger"/> reads it back.</summary>
     public required string Status { get; set; }
     public string? ActiveKey { get; set; }
     public DateTime CreatedAt { get; set; }

@@ -28,7 +28,9 @@ public sealed class SessionEntity
 {
     public required string Id { get; set; }
     public string? ConnectionId { get; set; }
+    /// <summary>A <see cref="Capture.CaptureStatus"/>'s word (<c>CaptureStatus.Running.Word()</c>); <see cref="Capture.CaptureSession"/> reads it back.</summary>
     public required string Status { get; set; }
+    /// <summary>A <see cref="Capture.CaptureSource"/>'s word.</summary>
     public required string Source { get; set; }
     public string? RequestedBy { get; set; }
     public string? TriggerId { get; set; }

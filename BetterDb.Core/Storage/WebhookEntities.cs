@@ -29,7 +29,7 @@ public sealed class WebhookDeliveryEntity
     public long? OutboxEventId { get; set; }
     public required string EventType { get; set; }
     public required string Body { get; set; }
-    /// <summary><c>pending</c>, <c>succeeded</c>, <c>failed</c> (no attempts left) or <c>gone</c> (410: the endpoint was disabled).</summary>
+    /// <summary>A <see cref="Webhooks.DeliveryStatus"/>'s word; <see cref="Webhooks.WebhookDelivery"/> reads it back.</summary>
     public required string Status { get; set; }
     public int Attempts { get; set; }
     public int? LastStatusCode { get; set; }

@@ -1,3 +1,4 @@
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Storage;
 
 namespace BetterDb.Core.Webhooks;
@@ -49,7 +50,7 @@ public sealed record WebhookDelivery
     public required string Id { get; init; }
     public required string WebhookId { get; init; }
     public required string Event { get; init; }
-    public required string Status { get; init; }
+    public required DeliveryStatus Status { get; init; }
     public int Attempts { get; init; }
     public int? StatusCode { get; init; }
     public long? LatencyMs { get; init; }
@@ -62,12 +63,13 @@ public sealed record WebhookDelivery
     /// <summary>The session the event is about, when it is about one.</summary>
     public string? SessionId { get; init; }
 
+    /// <summary>The one place a stored delivery becomes the API's: its status word is read here (an unknown one throws).</summary>
     internal static WebhookDelivery From(WebhookDeliveryEntity e, string? sessionId) => new()
     {
         Id = e.Id,
         WebhookId = e.WebhookId,
         Event = e.EventType,
-        Status = e.Status,
+        Status = WireName<DeliveryStatus>.Stored(e.Status),
         Attempts = e.Attempts,
         StatusCode = e.LastStatusCode,
         LatencyMs = e.LastLatencyMs,

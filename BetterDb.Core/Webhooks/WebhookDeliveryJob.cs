@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Storage;
 using Hangfire;
 using Microsoft.AspNetCore.DataProtection;
@@ -50,11 +51,11 @@ public sealed class WebhookDeliveryJob(
     {
         await using var db = await contexts.CreateDbContextAsync();
         var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId);
-        if (delivery is null || delivery.Status != DeliveryStatus.Pending) return;
+        if (delivery is null || delivery.Status != DeliveryStatus.Pending.Word()) return;
         var hook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == delivery.WebhookId);
         if (hook is null || !hook.Enabled)
         {
-            delivery.Status = DeliveryStatus.Failed;
+            delivery.Status = DeliveryStatus.Failed.Word();
             delivery.LastError = hook is null ? "the endpoint was deleted" : "the endpoint is disabled";
             delivery.NextAttemptAt = null;
             await db.SaveChangesAsync();
@@ -66,11 +67,11 @@ public sealed class WebhookDeliveryJob(
         Record(delivery, attempt);
         if (attempt.Succeeded)
         {
-            delivery.Status = DeliveryStatus.Succeeded;
+            delivery.Status = DeliveryStatus.Succeeded.Word();
         }
         else if (attempt.StatusCode == 410)
         {
-            delivery.Status = DeliveryStatus.Gone;
+            delivery.Status = DeliveryStatus.Gone.Word();
             hook.Enabled = false;
             hook.DisabledReason = $"the receiver answered 410 Gone at {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC";
             hook.UpdatedAt = DateTime.UtcNow;
@@ -85,7 +86,7 @@ public sealed class WebhookDeliveryJob(
         }
         else
         {
-            delivery.Status = DeliveryStatus.Failed;
+            delivery.Status = DeliveryStatus.Failed.Word();
             log.LogWarning("Webhook delivery {Delivery} ({Event}) to {Url} failed after {Attempts} attempts: {Error}",
                 delivery.Id, delivery.EventType, hook.Url, delivery.Attempts, attempt.Error);
         }
@@ -105,7 +106,7 @@ public sealed class WebhookDeliveryJob(
         var lease = now + options.Value.Timeout + ClaimSlack;
         var (id, attempts) = (delivery.Id, delivery.Attempts);
         var claimed = await db.WebhookDeliveries
-            .Where(d => d.Id == id && d.Status == DeliveryStatus.Pending && d.Attempts == attempts && (d.NextAttemptAt == null || d.NextAttemptAt <= due))
+            .Where(d => d.Id == id && d.Status == DeliveryStatus.Pending.Word() && d.Attempts == attempts && (d.NextAttemptAt == null || d.NextAttemptAt <= due))
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.NextAttemptAt, lease));
         if (claimed == 0)
         {

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using BetterDb.Core.Capture;
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Events;
 
 namespace BetterDb.Core.Webhooks;
@@ -29,23 +31,27 @@ public static class WebhookEventType
         if (e.Type != SessionEventType.Ended) return null;
         return e.PayloadAs<CaptureSession>()?.Status switch
         {
-            SessionStatus.Completed => SessionCompleted,
-            SessionStatus.Truncated => SessionTruncated,
-            SessionStatus.Failed => SessionFailed,
-            SessionStatus.Interrupted => SessionInterrupted,
-            SessionStatus.Skipped => SessionSkipped,
+            CaptureStatus.Completed => SessionCompleted,
+            CaptureStatus.Truncated => SessionTruncated,
+            CaptureStatus.Failed => SessionFailed,
+            CaptureStatus.Interrupted => SessionInterrupted,
+            CaptureStatus.Skipped => SessionSkipped,
             _ => null,
         };
     }
 }
 
-/// <summary>The states of a delivery.</summary>
-public static class DeliveryStatus
+/// <summary>
+/// The states of a delivery (the delivery log's <c>status</c>): the same word (<see cref="WireName{TEnum}"/>) in JSON
+/// and in the deliveries table's <c>Status</c> column, spelled out on each member (see <see cref="Capture.CaptureStatus"/>).
+/// </summary>
+[JsonConverter(typeof(WireEnumConverter<DeliveryStatus>))]
+public enum DeliveryStatus
 {
-    public const string Pending = "pending";
-    public const string Succeeded = "succeeded";
+    [JsonStringEnumMemberName("pending")] Pending,
+    [JsonStringEnumMemberName("succeeded")] Succeeded,
     /// <summary>Every attempt failed (or the endpoint was deleted or disabled before it got through).</summary>
-    public const string Failed = "failed";
+    [JsonStringEnumMemberName("failed")] Failed,
     /// <summary>The receiver answered 410 Gone: the endpoint was disabled and the delivery given up.</summary>
-    public const string Gone = "gone";
+    [JsonStringEnumMemberName("gone")] Gone,
 }

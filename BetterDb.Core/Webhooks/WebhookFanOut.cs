@@ -1,3 +1,4 @@
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Connections;
 using BetterDb.Core.Events;
 using BetterDb.Core.Storage;
@@ -37,7 +38,7 @@ public sealed class WebhookFanOut(IDbContextFactory<BetterDbContext> contexts, C
                 OutboxEventId = e.Id,
                 EventType = type,
                 Body = body,
-                Status = DeliveryStatus.Pending,
+                Status = DeliveryStatus.Pending.Word(),
                 CreatedAt = now,
                 NextAttemptAt = now,
             };
@@ -46,7 +47,7 @@ public sealed class WebhookFanOut(IDbContextFactory<BetterDbContext> contexts, C
         }
         await db.SaveChangesAsync(ct);
 
-        foreach (var delivery in existing.Where(d => d.Status == DeliveryStatus.Pending && d.JobId is null && d.Attempts == 0))
+        foreach (var delivery in existing.Where(d => d.Status == DeliveryStatus.Pending.Word() && d.JobId is null && d.Attempts == 0))
         {
             var url = hooks.First(h => h.Id == delivery.WebhookId).Url;
             delivery.JobId = job.Schedule(delivery.Id, delivery.EventType, url, TimeSpan.Zero) ?? "";

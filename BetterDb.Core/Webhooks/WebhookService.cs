@@ -82,7 +82,7 @@ public sealed class WebhookService(
         await using var db = await contexts.CreateDbContextAsync(ct);
         var row = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct);
         if (row is null) return false;
-        var pendingJobs = await db.WebhookDeliveries.Where(d => d.WebhookId == id && d.Status == DeliveryStatus.Pending && d.JobId != null)
+        var pendingJobs = await db.WebhookDeliveries.Where(d => d.WebhookId == id && d.Status == DeliveryStatus.Pending.Word() && d.JobId != null)
             .Select(d => d.JobId!).ToListAsync(ct);
         db.Webhooks.Remove(row);
         await db.WebhookDeliveries.Where(d => d.WebhookId == id).ExecuteDeleteAsync(ct);
@@ -141,7 +141,7 @@ public sealed class WebhookService(
             WebhookId = id,
             EventType = WebhookEventType.Ping,
             Body = body,
-            Status = attempt.Succeeded ? DeliveryStatus.Succeeded : DeliveryStatus.Failed,
+            Status = attempt.Succeeded ? DeliveryStatus.Succeeded.Word() : DeliveryStatus.Failed.Word(),
             CreatedAt = DateTime.UtcNow,
         };
         WebhookDeliveryJob.Record(delivery, attempt);
@@ -160,13 +160,13 @@ public sealed class WebhookService(
         await using var db = await contexts.CreateDbContextAsync(ct);
         var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId, ct);
         if (delivery is null) return null;
-        if (delivery.Status is DeliveryStatus.Pending or DeliveryStatus.Succeeded)
+        if (delivery.Status == DeliveryStatus.Pending.Word() || delivery.Status == DeliveryStatus.Succeeded.Word())
             throw new ConflictException($"Delivery '{deliveryId}' is {delivery.Status}; only a failed one can be sent again.");
         if (delivery.EventType == WebhookEventType.Ping)
             throw new ConflictException("A test ping is not redelivered; use Test to send a new one.");
         var hook = await db.Webhooks.FirstAsync(w => w.Id == delivery.WebhookId, ct);
         if (!hook.Enabled) throw new ConflictException("The endpoint is disabled; enable it first.");
-        delivery.Status = DeliveryStatus.Pending;
+        delivery.Status = DeliveryStatus.Pending.Word();
         delivery.Attempts = 0;
         delivery.NextAttemptAt = DateTime.UtcNow;
         await db.SaveChangesAsync(ct);

@@ -36,7 +36,7 @@ public sealed class CaptureWriterTests
         // The 10th line is kept, and its append already says "stop".
         Assert.Equal(Enumerable.Repeat(true, 9).Concat(Enumerable.Repeat(false, 16)), accepted);
         Assert.Equal(CaptureEnd.LineCap, writer.CapReached);
-        Assert.Equal("truncated", writer.CapReached!.Status);
+        Assert.Equal(CaptureStatus.Truncated, writer.CapReached!.Status);
         Assert.Equal("line_cap", writer.CapReached.Reason);
         Assert.True(writer.StopRequested.IsCompleted);
         Assert.Equal(10, writer.LineCount);

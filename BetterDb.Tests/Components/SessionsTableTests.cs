@@ -13,13 +13,13 @@ namespace BetterDb.Tests.Components;
 
 public sealed class SessionsTableTests : ComponentTestContext
 {
-    private static CaptureSession Session(string id, string status, long bytes = 0, long lines = 0, DateTime? started = null, DateTime? ended = null,
+    private static CaptureSession Session(string id, CaptureStatus status, long bytes = 0, long lines = 0, DateTime? started = null, DateTime? ended = null,
         string? reason = null, string? requestedBy = null) => new()
     {
         Id = id,
         ConnectionId = "default",
         Status = status,
-        Source = SessionSource.Manual,
+        Source = CaptureSource.Manual,
         StartedAt = started ?? DateTime.UtcNow.AddMinutes(-10),
         EndedAt = ended,
         DurationMs = 30_000,
@@ -35,10 +35,10 @@ public sealed class SessionsTableTests : ComponentTestContext
         var start = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
         var items = new[]
         {
-            Session("a", SessionStatus.Running, bytes: 1536, lines: 12, started: DateTime.UtcNow.AddSeconds(-5), requestedBy: "alice"),
-            Session("b", SessionStatus.Truncated, bytes: 5L * 1024 * 1024, lines: 1_234_567, started: start, ended: start.AddSeconds(90), reason: "byte_cap"),
-            Session("c", SessionStatus.Failed, bytes: 999, lines: 0, started: start, ended: start.AddMilliseconds(250), reason: "monitor_open_failed: Connection refused"),
-            Session("d", SessionStatus.Completed, bytes: 3_435_973_837, lines: 7, started: start, ended: start.AddHours(2).AddMinutes(3), reason: "duration_cap"),
+            Session("a", CaptureStatus.Running, bytes: 1536, lines: 12, started: DateTime.UtcNow.AddSeconds(-5), requestedBy: "alice"),
+            Session("b", CaptureStatus.Truncated, bytes: 5L * 1024 * 1024, lines: 1_234_567, started: start, ended: start.AddSeconds(90), reason: "byte_cap"),
+            Session("c", CaptureStatus.Failed, bytes: 999, lines: 0, started: start, ended: start.AddMilliseconds(250), reason: "monitor_open_failed: Connection refused"),
+            Session("d", CaptureStatus.Completed, bytes: 3_435_973_837, lines: 7, started: start, ended: start.AddHours(2).AddMinutes(3), reason: "duration_cap"),
         };
 
         var cut = Ctx.Render<CascadingValue<TimeZoneInfo>>(p => p
@@ -75,7 +75,7 @@ public sealed class SessionsTableTests : ComponentTestContext
     [Fact]
     public void Every_cell_of_a_row_is_a_real_link_to_its_session_and_only_the_first_is_a_tab_stop()
     {
-        var items = new[] { Session("first", SessionStatus.Completed), Session("second", SessionStatus.Skipped) };
+        var items = new[] { Session("first", CaptureStatus.Completed), Session("second", CaptureStatus.Skipped) };
         var cut = Ctx.Render<SessionsTable>(p => p.Add(t => t.Items, items));
 
         var row = cut.Find("[data-session-id=second]");

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using BetterDb.Core.Capture;
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Storage;
 using BetterDb.Testing;
 using BetterDb.Tests.Query;
@@ -169,7 +170,7 @@ public sealed class CrashRecountTests(RedisFixture fx)
                 var contexts = app.Services.GetRequiredService<IDbContextFactory<BetterDbContext>>();
                 await using (var db = await contexts.CreateDbContextAsync())
                 {
-                    db.Sessions.Add(new SessionEntity { Id = id, Status = SessionStatus.Running, Source = SessionSource.Manual, StartedAt = DateTime.UtcNow });
+                    db.Sessions.Add(new SessionEntity { Id = id, Status = CaptureStatus.Running.Word(), Source = CaptureSource.Manual.Word(), StartedAt = DateTime.UtcNow });
                     await db.SaveChangesAsync();
                 }
                 // What a capture had stored when the process died: 5 good lines and 3 malformed ones in two chunks.

@@ -180,7 +180,7 @@ public sealed class TlsConnectionTests(TlsRedisFixture fx)
             var lines = await fx.Api.WaitForLinesAsync(session.Id, ls => ls.Any(l => l.Args.FirstOrDefault() == $"{tag}:k"), "the SET sent over mTLS");
             var final = await sessions.StopAsync(session.Id);
 
-            Assert.Equal(SessionStatus.Completed, final!.Status);
+            Assert.Equal(CaptureStatus.Completed, final!.Status);
             Assert.Contains(lines, l => l.Cmd == "SET" && l.Args.SequenceEqual([$"{tag}:k", "v"]));
         }
         finally

@@ -63,9 +63,9 @@ public sealed class ThroughputProjectionTests
         Assert.Equal(86_400_000, e.EndsAfterMs);
     }
 
-    private static CaptureSession Session(string id, string status, long lines, long bytes) => new()
+    private static CaptureSession Session(string id, CaptureStatus status, long lines, long bytes) => new()
     {
-        Id = id, Status = status, Source = "manual", LineCount = lines, ByteCount = bytes, StartedAt = DateTime.UtcNow,
+        Id = id, Status = status, Source = CaptureSource.Manual, LineCount = lines, ByteCount = bytes, StartedAt = DateTime.UtcNow,
     };
 
     [Fact]
@@ -73,10 +73,10 @@ public sealed class ThroughputProjectionTests
     {
         var sessions = new[]
         {
-            Session("running", SessionStatus.Running, 100, 99_999),
-            Session("empty", SessionStatus.Completed, 0, 0),
-            Session("last", SessionStatus.Truncated, 1000, 63_500),
-            Session("older", SessionStatus.Completed, 10, 10_000),
+            Session("running", CaptureStatus.Running, 100, 99_999),
+            Session("empty", CaptureStatus.Completed, 0, 0),
+            Session("last", CaptureStatus.Truncated, 1000, 63_500),
+            Session("older", CaptureStatus.Completed, 10, 10_000),
         };
         var (avg, source, id) = ThroughputProjection.LineSize(sessions);
         Assert.Equal(63.5, avg);
@@ -87,7 +87,7 @@ public sealed class ThroughputProjectionTests
     [Fact]
     public void Without_a_finished_capture_the_documented_constant_is_used()
     {
-        var (avg, source, id) = ThroughputProjection.LineSize([Session("running", SessionStatus.Running, 5, 500)]);
+        var (avg, source, id) = ThroughputProjection.LineSize([Session("running", CaptureStatus.Running, 5, 500)]);
         Assert.Equal(ThroughputProjection.DefaultAvgLineBytes, avg);
         Assert.Equal("default", source);
         Assert.Null(id);

@@ -10,7 +10,7 @@ public sealed class SessionDiffTests
 
     private static CaptureSession Session(string id, double seconds, string? connectionId = "c1") => new()
     {
-        Id = id, Status = SessionStatus.Completed, Source = SessionSource.Manual, ConnectionId = connectionId,
+        Id = id, Status = CaptureStatus.Completed, Source = CaptureSource.Manual, ConnectionId = connectionId,
         StartedAt = T0, EndedAt = T0.AddSeconds(seconds),
     };
 

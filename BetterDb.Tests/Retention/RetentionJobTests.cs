@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using BetterDb.Core.Capture;
+using BetterDb.Core.Configuration;
 using BetterDb.Core.Retention;
 using BetterDb.Core.Storage;
 using BetterDb.Testing;
@@ -61,7 +62,7 @@ public sealed class RetentionJobTests
                 var ended = now.AddDays(-endedDaysAgo);
                 db.Sessions.Add(new SessionEntity
                 {
-                    Id = id, Status = running ? SessionStatus.Running : SessionStatus.Completed,
+                    Id = id, Status = running ? CaptureStatus.Running.Word() : CaptureStatus.Completed.Word(),
                     Source = importedDaysAgo is null ? "schedule" : "import", ScheduleId = importedDaysAgo is null ? "sched" : null,
                     StartedAt = ended.AddMinutes(-1), EndedAt = running ? null : ended, Keep = keep,
                     ImportedAt = importedDaysAgo is { } d ? now.AddDays(-d) : null,
@@ -153,8 +154,8 @@ public sealed class RetentionJobTests
         var instance = app.Services.GetRequiredService<AppInstance>().Id;
         await using (var db = await contexts.CreateDbContextAsync())
         {
-            db.Sessions.Add(new SessionEntity { Id = "kept", Status = SessionStatus.Completed, Source = "manual", StartedAt = DateTime.UtcNow.AddDays(-50), EndedAt = DateTime.UtcNow.AddDays(-50), Keep = true });
-            db.Sessions.Add(new SessionEntity { Id = "running", Status = SessionStatus.Running, Source = "manual", StartedAt = DateTime.UtcNow.AddDays(-50), RunningKey = "x|", OwnerInstance = instance, HeartbeatAt = DateTime.UtcNow });
+            db.Sessions.Add(new SessionEntity { Id = "kept", Status = CaptureStatus.Completed.Word(), Source = "manual", StartedAt = DateTime.UtcNow.AddDays(-50), EndedAt = DateTime.UtcNow.AddDays(-50), Keep = true });
+            db.Sessions.Add(new SessionEntity { Id = "running", Status = CaptureStatus.Running.Word(), Source = "manual", StartedAt = DateTime.UtcNow.AddDays(-50), RunningKey = "x|", OwnerInstance = instance, HeartbeatAt = DateTime.UtcNow });
             foreach (var id in new[] { "kept", "running" })
                 db.Chunks.Add(new ChunkEntity { SessionId = id, ChunkIndex = 0, LineCount = 1, ByteCount = 3000, Data = RandomNumberGenerator.GetBytes(3000) });
             await db.SaveChangesAsync();

@@ -45,8 +45,8 @@ public sealed class ImportDialogTests : ComponentTestContext
         var id = navigation.Uri[(navigation.Uri.LastIndexOf('/') + 1)..];
         var session = await Service<CaptureSessionService>().GetAsync(id);
         Assert.NotNull(session);
-        Assert.Equal(SessionStatus.Completed, session.Status);
-        Assert.Equal(SessionSource.Import, session.Source);
+        Assert.Equal(CaptureStatus.Completed, session.Status);
+        Assert.Equal(CaptureSource.Import, session.Source);
         Assert.Equal(7, session.LineCount); // stored lines, the malformed one included
         Assert.Equal(1, session.MalformedCount);
         Assert.Equal("carol", session.RequestedBy);
