@@ -19,16 +19,9 @@ public sealed class OidcSignInFlowTests(AppFixture app, ITestOutputHelper output
     public async Task Sign_in_with_the_provider_gives_the_role_its_groups_map_to()
     {
         await using var provider = await OidcProvider.StartAsync();
-        await using var second = new ExtraApp(App, new Dictionary<string, string>
-        {
-            ["BetterDb:Auth:Oidc:Authority"] = provider.Authority,
-            ["BetterDb:Auth:Oidc:ClientId"] = OidcProvider.ClientId,
-            ["BetterDb:Auth:Oidc:ClientSecret"] = OidcProvider.ClientSecret,
-            ["BetterDb:Auth:Oidc:RequireHttpsMetadata"] = "false",
-            ["BetterDb:Auth:Oidc:DisplayName"] = "Test IdP",
-            ["BetterDb:Auth:Oidc:AdminValues"] = "betterdb-admins",
-            ["BetterDb:Auth:AdminPassword"] = "e2e-local-admin", // local accounts still work beside the provider
-        });
+        var settings = provider.AppSettings();
+        settings["BetterDb:Auth:AdminPassword"] = "e2e-local-admin"; // local accounts still work beside the provider
+        await using var second = new ExtraApp(App, settings);
         var p = await OpenAsync("oidc", second.Address);
         var page = p.Page;
         try

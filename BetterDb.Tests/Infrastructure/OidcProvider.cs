@@ -86,6 +86,17 @@ public sealed class OidcProvider : IAsyncDisposable
         return provider;
     }
 
+    /// <summary>The configuration of an app that signs in with this provider (its button says "Sign in with Test IdP"; the group <c>betterdb-admins</c> is admin).</summary>
+    public Dictionary<string, string> AppSettings() => new()
+    {
+        ["BetterDb:Auth:Oidc:Authority"] = Authority,
+        ["BetterDb:Auth:Oidc:ClientId"] = ClientId,
+        ["BetterDb:Auth:Oidc:ClientSecret"] = ClientSecret,
+        ["BetterDb:Auth:Oidc:RequireHttpsMetadata"] = "false",
+        ["BetterDb:Auth:Oidc:DisplayName"] = "Test IdP",
+        ["BetterDb:Auth:Oidc:AdminValues"] = "betterdb-admins",
+    };
+
     private IResult Authorize(HttpRequest request)
     {
         var q = request.Query;

@@ -24,19 +24,11 @@ public sealed class OidcSignInTests : IAsyncLifetime
 
     private TestApp NewApp(params (string Key, string Value)[] more)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["BetterDb:Auth:Oidc:Authority"] = _provider.Authority,
-            ["BetterDb:Auth:Oidc:ClientId"] = OidcProvider.ClientId,
-            ["BetterDb:Auth:Oidc:ClientSecret"] = OidcProvider.ClientSecret,
-            ["BetterDb:Auth:Oidc:RequireHttpsMetadata"] = "false",
-            ["BetterDb:Auth:Oidc:Scopes"] = "groups",
-            ["BetterDb:Auth:Oidc:DisplayName"] = "Test IdP",
-            ["BetterDb:Auth:Oidc:AdminValues"] = "betterdb-admins",
-            ["BetterDb:Auth:Oidc:OperatorValues"] = "betterdb-ops, on-call",
-        };
+        var settings = _provider.AppSettings();
+        settings["BetterDb:Auth:Oidc:Scopes"] = "groups";
+        settings["BetterDb:Auth:Oidc:OperatorValues"] = "betterdb-ops, on-call";
         foreach (var (key, value) in more) settings[key] = value;
-        return new TestApp(null, settings: settings);
+        return new TestApp(null, settings: settings.ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
     }
 
     private static HttpClient Browser(TestApp app) =>
