@@ -1,9 +1,5 @@
 using System.Text.RegularExpressions;
 using BetterDb.E2E.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
@@ -21,41 +17,33 @@ public sealed class SignInFlowTests(AppFixture app, ITestOutputHelper output) : 
     [Fact]
     public async Task Sign_in_admin_adds_a_viewer_who_cannot_start_captures()
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"betterdb-e2e-auth-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dir);
-        await using var factory = new BetterDbAppFactory(dir, App.Redis.Url, App.AppLog, new Dictionary<string, string> { ["BetterDb:Auth:AdminPassword"] = AdminPassword });
-        factory.UseKestrel(0);
-        factory.StartServer();
-        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
-            .Replace("://[::]", "://127.0.0.1").Replace("://0.0.0.0", "://127.0.0.1");
-        var context = await App.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = address, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout(15_000);
+        await using var second = new ExtraApp(App, new Dictionary<string, string> { ["BetterDb:Auth:AdminPassword"] = AdminPassword });
+        var p = await OpenAsync("sign-in", second.Address);
+        var page = p.Page;
         try
         {
-            var page = await context.NewPageAsync();
             await page.GotoAsync("/monitor");
             await Expect(page).ToHaveURLAsync(new Regex("/account/login"));
             await page.GetByTestId("login-user").FillAsync("admin");
             await page.GetByTestId("login-password").FillAsync("wrong password");
             await page.GetByTestId("login-submit").ClickAsync();
             await Expect(page.GetByTestId("login-error")).ToContainTextAsync("wrong");
-            await Shot(page, "01-wrong-password");
+            await ShotAsync(p, "01-wrong-password");
             await page.GetByTestId("login-user").FillAsync("admin");
             await page.GetByTestId("login-password").FillAsync(AdminPassword);
             await page.GetByTestId("login-submit").ClickAsync();
             await Expect(page).ToHaveURLAsync(new Regex("/monitor"));
-            await Interactive(page);
+            await p.WaitInteractiveAsync();
             await Expect(page.GetByTestId("signed-in")).ToContainTextAsync("admin");
             await Expect(page.GetByTestId("start-session")).ToBeVisibleAsync();
             await Expect(page.GetByTestId("no-sign-in")).ToHaveCountAsync(0);
 
-            await page.GotoAsync("/access");
-            await Interactive(page);
+            await p.GotoAsync("/access");
             await page.Locator("[data-testid=new-user] input, input[data-testid=new-user]").First.FillAsync("vera");
             await page.Locator("[data-testid=new-password] input, input[data-testid=new-password]").First.FillAsync("viewer-password");
             await page.GetByTestId("add-account").ClickAsync();
             await Expect(page.Locator("[data-testid=account-row][data-user=vera]")).ToContainTextAsync("viewer");
-            await Shot(page, "02-access");
+            await ShotAsync(p, "02-access");
             await page.GetByTestId("sign-out").ClickAsync();
             await Expect(page).ToHaveURLAsync(new Regex("/account/login"));
 
@@ -67,7 +55,7 @@ public sealed class SignInFlowTests(AppFixture app, ITestOutputHelper output) : 
             await Expect(page.GetByTestId("start-session")).ToHaveCountAsync(0);
             await Expect(page.GetByTestId("import-open")).ToHaveCountAsync(0);
             await Expect(page.GetByTestId("nav-access")).ToHaveCountAsync(0);
-            await Shot(page, "03-viewer");
+            await ShotAsync(p, "03-viewer");
             await page.GotoAsync("/access");
             await Expect(page.GetByTestId("accounts-table")).ToHaveCountAsync(0);
             var hangfire = await page.GotoAsync("/hangfire");
@@ -75,19 +63,7 @@ public sealed class SignInFlowTests(AppFixture app, ITestOutputHelper output) : 
         }
         finally
         {
-            await context.CloseAsync();
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            await p.DisposeAsync(); // before its app stops
         }
-    }
-
-    private static Task Interactive(IPage page) =>
-        page.Locator("#app-root[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 20_000 });
-
-    private async Task Shot(IPage page, string step)
-    {
-        Directory.CreateDirectory(ScreenshotDirectory);
-        var path = Path.Combine(ScreenshotDirectory, $"{nameof(SignInFlowTests)}.{step}.png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
-        Log($"screenshot: {path}");
     }
 }

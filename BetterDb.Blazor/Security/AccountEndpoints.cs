@@ -29,6 +29,14 @@ public static class AccountEndpoints
             return Results.LocalRedirect(LocalOrHome(returnUrl));
         });
 
+        // "Sign in with <provider>": a form post too (with its token), so another page cannot start a provider round trip.
+        account.MapPost("/oidc", async (HttpContext http, SignInState signIn) =>
+        {
+            if (await ValidFormAsync(http) is not { } form) return BadForm();
+            if (!signIn.Oidc) return Results.LocalRedirect("/account/login");
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = LocalOrHome(form["returnUrl"].ToString()) }, [AuthSchemes.Oidc]);
+        });
+
         account.MapPost("/signout", async (HttpContext http) =>
         {
             if (await ValidFormAsync(http) is null) return BadForm();

@@ -15,4 +15,7 @@ public sealed class AuthOptions
 
     /// <summary>A demo or audit host: every change is refused (403), reading stays.</summary>
     public bool ReadOnly { get; set; }
+
+    /// <summary><c>BetterDb:Auth:Oidc</c>: sign-in through the team's OpenID Connect provider, beside local accounts.</summary>
+    public OidcOptions Oidc { get; set; } = new();
 }

@@ -15,6 +15,8 @@ public static class AuthSchemes
     public const string Token = "Token";
     public const string Anonymous = "Anonymous";
     public const string Cookie = CookieAuthenticationDefaults.AuthenticationScheme;
+    /// <summary>OpenID Connect (when configured): only its challenge and callback; the user it signs in lives in <see cref="Cookie"/>.</summary>
+    public const string Oidc = "oidc";
 
     public static ClaimsPrincipal Principal(string name, string role, string scheme) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], scheme, ClaimTypes.Name, ClaimTypes.Role));

@@ -63,13 +63,22 @@ internal sealed class RequestGuard(RequestDelegate next, IOptionsMonitor<AuthOpt
 }
 
 /// <summary>
-/// Whether sign-in is on: an admin password configured, or local accounts made (the first run's admin, say). Without
+/// Whether sign-in is on: an admin password configured, an OpenID Connect provider configured, or local accounts made
+/// (the first run's admin, say). Without
 /// it the app is the anonymous admin's, and therefore answers on loopback only (unless <see cref="AuthOptions.AllowAnonymous"/>).
 /// </summary>
 public sealed class SignInState(IOptionsMonitor<AuthOptions> options, AccountService accounts)
 {
-    public bool Configured => !string.IsNullOrEmpty(options.CurrentValue.AdminPassword) || accounts.AnyAccount;
+    public bool Configured => ConfiguredAtStart || accounts.AnyAccount;
 
-    /// <summary>What start-up knew (host filtering is set once): the configured password only; accounts are read later.</summary>
-    public bool ConfiguredAtStart => !string.IsNullOrEmpty(options.CurrentValue.AdminPassword);
+    /// <summary>What start-up knew (host filtering is set once): the configuration only; accounts are read later.</summary>
+    public bool ConfiguredAtStart => LocalPassword || Oidc;
+
+    /// <summary>The sign-in form for local accounts is worth showing: an admin password configured, or accounts made.</summary>
+    public bool LocalAccounts => LocalPassword || accounts.AnyAccount;
+
+    /// <summary>Sign-in with an OpenID Connect provider (<c>BetterDb:Auth:Oidc</c>).</summary>
+    public bool Oidc => options.CurrentValue.Oidc.Enabled;
+
+    private bool LocalPassword => !string.IsNullOrEmpty(options.CurrentValue.AdminPassword);
 }

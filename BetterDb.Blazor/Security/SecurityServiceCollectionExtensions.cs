@@ -17,12 +17,14 @@ public static class SecurityServiceCollectionExtensions
     /// <summary>Sign-in (cookie for the UI, bearer tokens for the API, anonymous admin without sign-in), roles, host filtering.</summary>
     public static IServiceCollection AddBetterDbSecurity(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section));
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<SignInState>();
         services.AddSingleton<IPostConfigureOptions<HostFilteringOptions>, LoopbackHostsWithoutSignIn>();
         services.AddHostedService<AccountsAtStart>();
 
+        var oidcEnabled = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>()?.Enabled == true;
         services.AddAuthentication(AuthSchemes.Select)
             .AddPolicyScheme(AuthSchemes.Select, "BetterDb", o => o.ForwardDefaultSelector = context =>
             {
@@ -36,13 +38,17 @@ public static class SecurityServiceCollectionExtensions
             {
                 o.Cookie.Name = "betterdb.auth";
                 o.Cookie.HttpOnly = true;
-                o.Cookie.SameSite = SameSiteMode.Strict;
+                // Lax with a provider: the first page after its callback is a redirect the provider's page started,
+                // and a Strict cookie would not be sent with it (the user would land on the sign-in page, signed in).
+                // State-changing posts from elsewhere are still refused (RequestGuard, anti-forgery tokens).
+                o.Cookie.SameSite = oidcEnabled ? SameSiteMode.Lax : SameSiteMode.Strict;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.LoginPath = "/account/login";
                 o.AccessDeniedPath = "/account/denied";
                 o.ExpireTimeSpan = TimeSpan.FromHours(12);
                 o.SlidingExpiration = true;
-            });
+            })
+            .AddBetterDbOidc(configuration);
         services.AddAuthorization(o =>
         {
             // Pages, the Blazor hub and every endpoint without its own rule: signed in (the anonymous admin without sign-in).

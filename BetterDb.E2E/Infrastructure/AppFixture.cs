@@ -1,9 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using BetterDb.Testing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace BetterDb.E2E.Infrastructure;
@@ -38,12 +35,7 @@ public sealed class AppFixture : IAsyncLifetime
         Redis = await RedisServer.StartAsync(TimeSpan.FromMinutes(30));
 
         _factory = new BetterDbAppFactory(DataDirectory, Redis.Url, AppLog);
-        _factory.UseKestrel(0);
-        _factory.StartServer();
-        var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        var address = addresses.First();
-        // Kestrel may report a wildcard host; the browser needs a concrete one.
-        BaseAddress = new Uri(address.Replace("://[::]", "://127.0.0.1").Replace("://0.0.0.0", "://127.0.0.1").Replace("://+", "://127.0.0.1"));
+        BaseAddress = _factory.StartOnKestrel();
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
         _playwright = await Playwright.CreateAsync();
@@ -56,12 +48,12 @@ public sealed class AppFixture : IAsyncLifetime
         Assertions.SetDefaultExpectTimeout(15_000);
     }
 
-    /// <summary>A fresh browser context (own cookies, own Blazor circuit) at 1280x900.</summary>
-    public async Task<BrowserPage> NewPageAsync(string name)
+    /// <summary>A fresh browser context (own cookies, own Blazor circuit) at 1280x900, on this app or another one (<paramref name="baseAddress"/>).</summary>
+    public async Task<BrowserPage> NewPageAsync(string name, Uri? baseAddress = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = BaseAddress.ToString(),
+            BaseURL = (baseAddress ?? BaseAddress).ToString(),
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
         context.SetDefaultTimeout(15_000);

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -15,6 +17,15 @@ namespace BetterDb.E2E.Infrastructure;
 internal sealed class BetterDbAppFactory(string dataDirectory, string redisUrl, AppLog log, IReadOnlyDictionary<string, string>? settings = null)
     : WebApplicationFactory<Program>
 {
+    /// <summary>Starts the app on a free Kestrel port; returns the address a browser can open (Kestrel may report a wildcard host).</summary>
+    public Uri StartOnKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("://[::]", "://127.0.0.1").Replace("://0.0.0.0", "://127.0.0.1").Replace("://+", "://127.0.0.1"));
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");

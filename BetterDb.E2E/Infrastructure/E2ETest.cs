@@ -36,9 +36,9 @@ public abstract class E2ETest(AppFixture app, ITestOutputHelper output) : IAsync
         Console.WriteLine(message);
     }
 
-    protected async Task<BrowserPage> OpenAsync(string name = "main")
+    protected async Task<BrowserPage> OpenAsync(string name = "main", Uri? baseAddress = null)
     {
-        var page = await App.NewPageAsync(name);
+        var page = await App.NewPageAsync(name, baseAddress);
         _pages.Add(page);
         return page;
     }
