@@ -27,7 +27,7 @@ public sealed class SessionHeaderTests : IAsyncLifetime
         builder.OpenComponent<SessionHeader>(1);
         builder.AddComponentParameter(2, nameof(SessionHeader.Session), new CaptureSession
         {
-            Id = "s-1", Status = SessionStatus.Completed, Source = SessionSource.Manual, Redacted = redacted,
+            Id = "s-1", Status = CaptureStatus.Completed, Source = CaptureSource.Manual, Redacted = redacted,
             StartedAt = DateTime.UtcNow.AddMinutes(-1), EndedAt = DateTime.UtcNow, TerminationReason = "duration_cap",
         });
         builder.AddComponentParameter(3, nameof(SessionHeader.Connection), new ConnectionLabel("default", "default", "127.0.0.1:6379", false));
