@@ -12,10 +12,13 @@ namespace BetterDb.Blazor.Security;
 /// </summary>
 internal static class OidcSignIn
 {
-    /// <summary>Registers the handler only when <c>BetterDb:Auth:Oidc</c> is configured (an unconfigured one fails every request).</summary>
-    public static AuthenticationBuilder AddBetterDbOidc(this AuthenticationBuilder builder, IConfiguration configuration)
+    /// <summary>Whether <c>BetterDb:Auth:Oidc</c> is configured, read before the options exist (the schemes are set up once).</summary>
+    public static bool Configured(IConfiguration configuration) => configuration.GetSection(OidcOptions.Section).Get<OidcOptions>()?.Enabled == true;
+
+    /// <summary>Registers the handler only when <paramref name="enabled"/> (an unconfigured one fails every request).</summary>
+    public static AuthenticationBuilder AddBetterDbOidc(this AuthenticationBuilder builder, bool enabled)
     {
-        if (configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() is not { Enabled: true }) return builder;
+        if (!enabled) return builder;
         builder.AddOpenIdConnect(AuthSchemes.Oidc, "OpenID Connect", _ => { });
         builder.Services.AddOptions<OpenIdConnectOptions>(AuthSchemes.Oidc).Configure<IOptions<AuthOptions>>((o, auth) => Configure(o, auth.Value.Oidc));
         return builder;

@@ -24,7 +24,7 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton<IPostConfigureOptions<HostFilteringOptions>, LoopbackHostsWithoutSignIn>();
         services.AddHostedService<AccountsAtStart>();
 
-        var oidcEnabled = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>()?.Enabled == true;
+        var oidcEnabled = OidcSignIn.Configured(configuration);
         services.AddAuthentication(AuthSchemes.Select)
             .AddPolicyScheme(AuthSchemes.Select, "BetterDb", o => o.ForwardDefaultSelector = context =>
             {
@@ -48,7 +48,7 @@ public static class SecurityServiceCollectionExtensions
                 o.ExpireTimeSpan = TimeSpan.FromHours(12);
                 o.SlidingExpiration = true;
             })
-            .AddBetterDbOidc(configuration);
+            .AddBetterDbOidc(oidcEnabled);
         services.AddAuthorization(o =>
         {
             // Pages, the Blazor hub and every endpoint without its own rule: signed in (the anonymous admin without sign-in).

@@ -7,10 +7,17 @@ namespace BetterDb.Core.Storage.Sqlite;
 
 public sealed class SqliteChunkStore(IDbContextFactory<BetterDbContext> contexts, StorageHealth? health = null) : IChunkStore
 {
-    private const string InsertSql =
-        "INSERT INTO chunks (SessionId, NodeId, ChunkIndex, FirstLine, LineCount, ByteCount, FirstTsMicros, LastTsMicros, " +
-        "MinTsMicros, MaxTsMicros, MalformedLines, Codec, Data) VALUES " +
-        "($session, $node, $index, $firstLine, $lines, $bytes, $firstTs, $lastTs, $minTs, $maxTs, $malformed, $codec, $data) RETURNING Id";
+    /// <summary>The columns a chunk insert fills, in the order of <see cref="Values"/>; the parameters are named after them.</summary>
+    private static readonly string[] Columns =
+        ["SessionId", "NodeId", "ChunkIndex", "FirstLine", "LineCount", "ByteCount", "FirstTsMicros", "LastTsMicros",
+         "MinTsMicros", "MaxTsMicros", "MalformedLines", "Codec", "Data"];
+
+    private static readonly string InsertSql =
+        $"INSERT INTO chunks ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select(c => "$" + c))}) RETURNING Id";
+
+    private static object?[] Values(ChunkEntity c) =>
+        [c.SessionId, c.NodeId, c.ChunkIndex, c.FirstLine, c.LineCount, c.ByteCount, c.FirstTsMicros, c.LastTsMicros,
+         c.MinTsMicros, c.MaxTsMicros, c.MalformedLines, c.Codec, c.Data];
 
     private string? _connectionString;
 
@@ -54,34 +61,11 @@ public sealed class SqliteChunkStore(IDbContextFactory<BetterDbContext> contexts
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = InsertSql;
-        var session = insert.Parameters.Add("$session", SqliteType.Text);
-        var node = insert.Parameters.Add("$node", SqliteType.Text);
-        var index = insert.Parameters.Add("$index", SqliteType.Integer);
-        var firstLine = insert.Parameters.Add("$firstLine", SqliteType.Integer);
-        var lines = insert.Parameters.Add("$lines", SqliteType.Integer);
-        var bytes = insert.Parameters.Add("$bytes", SqliteType.Integer);
-        var firstTs = insert.Parameters.Add("$firstTs", SqliteType.Integer);
-        var lastTs = insert.Parameters.Add("$lastTs", SqliteType.Integer);
-        var minTs = insert.Parameters.Add("$minTs", SqliteType.Integer);
-        var maxTs = insert.Parameters.Add("$maxTs", SqliteType.Integer);
-        var malformed = insert.Parameters.Add("$malformed", SqliteType.Integer);
-        var codec = insert.Parameters.Add("$codec", SqliteType.Integer);
-        var data = insert.Parameters.Add("$data", SqliteType.Blob);
+        var parameters = Columns.Select(c => insert.Parameters.Add(new SqliteParameter { ParameterName = "$" + c })).ToArray();
         foreach (var chunk in chunks)
         {
-            session.Value = chunk.SessionId;
-            node.Value = chunk.NodeId;
-            index.Value = chunk.ChunkIndex;
-            firstLine.Value = chunk.FirstLine;
-            lines.Value = chunk.LineCount;
-            bytes.Value = chunk.ByteCount;
-            firstTs.Value = chunk.FirstTsMicros;
-            lastTs.Value = chunk.LastTsMicros;
-            minTs.Value = (object?)chunk.MinTsMicros ?? DBNull.Value;
-            maxTs.Value = (object?)chunk.MaxTsMicros ?? DBNull.Value;
-            malformed.Value = (object?)chunk.MalformedLines ?? DBNull.Value;
-            codec.Value = chunk.Codec;
-            data.Value = chunk.Data;
+            var values = Values(chunk);
+            for (var i = 0; i < values.Length; i++) parameters[i].Value = values[i] ?? DBNull.Value;
             chunk.Id = (long)insert.ExecuteScalar()!;
         }
         transaction.Commit();
