@@ -154,6 +154,11 @@ public sealed class SessionImport(
             throw new InvalidInputException("requestedBy", "requestedBy is longer than 200 characters.");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var row = await db.Sessions.FirstAsync(s => s.Id == sessionId, ct);
+        // Redaction happens before anything is stored: lines already stored in clear cannot join a redacting connection.
+        if (connection is { RedactValues: true } && !row.Redacted)
+            throw new InvalidInputException("connectionId",
+                $"Connection '{connection.Name}' redacts values, but connectionId came after the file, whose values were already stored as sent: " +
+                "send connectionId before the file part, or in the query string.");
         if (connection is not null)
         {
             row.ConnectionId = connection.Id;

@@ -72,4 +72,27 @@ public sealed class ConnectionRedactionTests(WatchdogRedisFixture fx)
         Assert.Contains(plainLines, l => l.Cmd == "SET" && l.Args.SequenceEqual(["cr:plain", "visible-value"]));
         Assert.False((await api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{plain.Id}")).GetProperty("redacted").GetBoolean());
     }
+
+    [Fact]
+    public async Task A_redacting_connection_named_after_the_file_is_refused_and_leaves_no_session_in_clear()
+    {
+        await using var app = new TestApp(fx.Url);
+        var api = new BetterDbApi(app.CreateClient());
+        using (var created = await api.PostJsonAsync("/api/connections", new { name = "redacted-late", host = "127.0.0.1", port = fx.Server.Port, redactValues = true }))
+            await BetterDbApi.ExpectAsync(created, HttpStatusCode.Created);
+        var id = (await api.Http.GetFromJsonAsync<JsonElement[]>("/api/connections"))!.Single(c => c.GetProperty("name").GetString() == "redacted-late").GetProperty("id").GetString()!;
+        var before = (await api.Http.GetFromJsonAsync<JsonElement[]>("/api/monitor/sessions"))!.Length;
+
+        // curl -F keeps the order given: the file is read (and stored) before connectionId arrives.
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent("1796155161.000001 [0 10.0.0.1:5000] \"SET\" \"cr:late\" \"secret-late\"\n"u8.ToArray()), "file", "m.txt");
+        form.Add(new StringContent(id), "connectionId");
+        using var imported = await api.Http.PostAsync("/api/monitor/sessions/import", form);
+
+        Assert.Equal(HttpStatusCode.BadRequest, imported.StatusCode);
+        var problem = await imported.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("connectionId", problem.GetProperty("field").GetString());
+        Assert.Contains("before the file", problem.GetProperty("detail").GetString());
+        Assert.Equal(before, (await api.Http.GetFromJsonAsync<JsonElement[]>("/api/monitor/sessions"))!.Length);
+    }
 }
