@@ -39,10 +39,6 @@ public sealed record ConnectionTestResult(bool Ok, double? LatencyMs, string? Se
 /// <summary>One bad value of a connection form, naming its field as the JSON body spells it.</summary>
 public sealed record ConnectionFieldError(string Field, string Message);
 
-public sealed record ClusterNode(string Id, string Address, string Role, bool Healthy);
-
-public sealed record NodesResult(bool IsCluster, IReadOnlyList<ClusterNode> Nodes);
-
 /// <summary>
 /// The connection registry: <c>default</c> from configuration plus the ones users add
 /// (stored with the password and the TLS client key encrypted by ASP.NET Data Protection).
@@ -230,21 +226,8 @@ public sealed class ConnectionService
         }
     }
 
-    /// <summary>Cluster nodes from CLUSTER NODES; a standalone server (or a failed discovery) has none.</summary>
-    public static async Task<NodesResult> NodesAsync(ConnectionProfile profile, CancellationToken ct = default)
-    {
-        try
-        {
-            await using var client = await RedisCommandClient.OpenAsync(profile, "topology", ConnectTimeout, ct);
-            var reply = await client.SendAsync(ct, "CLUSTER", "NODES");
-            if (reply.IsError || reply.Text is null) return new NodesResult(false, []);
-            return new NodesResult(true, ClusterNodesParser.Parse(reply.Text));
-        }
-        catch (TargetUnreachableException)
-        {
-            return new NodesResult(false, []);
-        }
-    }
+    /// <summary>A cluster's nodes as the connection's seed sees them; a standalone server (or a failed discovery) has none.</summary>
+    public static Task<NodesResult> NodesAsync(ConnectionProfile profile, CancellationToken ct = default) => ClusterTopology.DiscoverAsync(profile, ct);
 
     /// <summary>
     /// What ACL says about MONITOR for the connected user. Reading it needs <c>ACL GETUSER</c>, which a restricted user

@@ -27,12 +27,19 @@ public static class ClusterNodesParser
         {
             var parts = raw.Trim().Split(' ');
             if (parts.Length < 8) continue;
-            var address = parts[1].Split('@')[0];
+            var address = parts[1].Split('@')[0].Split(',')[0];
             var flags = parts[2].Split(',');
             var role = flags.Contains("master") ? "primary" : flags.Contains("slave") ? "replica" : "unknown";
             var healthy = !flags.Contains("fail") && !flags.Contains("fail?") && !flags.Contains("handshake")
                           && !flags.Contains("noaddr") && parts[7] == "connected";
-            nodes.Add(new ClusterNode(parts[0], address, role, healthy));
+            var colon = address.LastIndexOf(':');
+            nodes.Add(new ClusterNode(parts[0], address, role, healthy)
+            {
+                Host = colon > 0 ? address[..colon].Trim('[', ']') : address,
+                Port = colon > 0 && int.TryParse(address[(colon + 1)..], out var port) ? port : 0,
+                PrimaryId = parts[3] == "-" ? null : parts[3],
+                Myself = flags.Contains("myself"),
+            });
         }
         return nodes;
     }

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+
+namespace BetterDb.Testing;
+
+/// <summary>
+/// A real Redis Cluster on free loopback ports: six <c>redis-server --cluster-enabled yes</c> processes joined by
+/// <c>redis-cli --cluster create ... --cluster-replicas 1</c> (three primaries, each with one replica). Each server
+/// stops by itself (see <see cref="RedisServer"/>); start it once per test collection (<see cref="RedisClusterFixture"/>).
+/// </summary>
+public sealed class RedisCluster : IAsyncDisposable
+{
+    private RedisCluster(IReadOnlyList<RedisServer> servers) => Servers = servers;
+
+    /// <summary>All six servers, in the order given to <c>--cluster create</c> (the first three start as primaries).</summary>
+    public IReadOnlyList<RedisServer> Servers { get; }
+
+    /// <summary>The node a connection profile is pointed at (any node works as a seed).</summary>
+    public RedisServer Seed => Servers[0];
+
+    public static async Task<RedisCluster> StartAsync(TimeSpan? maxLifetime = null, int nodes = 6, params string[] extraArgs)
+    {
+        var servers = new List<RedisServer>();
+        try
+        {
+            var started = await Task.WhenAll(Enumerable.Range(0, nodes).Select(_ => RedisServer.StartAsync(maxLifetime ?? TimeSpan.FromMinutes(20),
+                ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "3000", .. extraArgs])));
+            servers.AddRange(started);
+            var create = new List<string> { "--cluster", "create" };
+            create.AddRange(servers.Select(s => $"127.0.0.1:{s.Port}"));
+            create.AddRange(["--cluster-replicas", "1", "--cluster-yes"]);
+            var output = await RunCliAsync(create);
+            if (!output.Contains("[OK] All 16384 slots covered", StringComparison.Ordinal))
+                throw new InvalidOperationException($"redis-cli --cluster create failed: {output}");
+            var cluster = new RedisCluster(servers);
+            await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
+            return cluster;
+        }
+        catch
+        {
+            foreach (var s in servers) await s.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until every live node reports <c>cluster_state:ok</c> and agrees there are three primaries with replicas.</summary>
+    public async Task WaitUntilHealthyAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            var states = await Task.WhenAll(Servers.Where(s => !s.HasExited).Select(s => s.CliAsync("CLUSTER", "INFO")));
+            if (states.All(s => s.Contains("cluster_state:ok", StringComparison.Ordinal))) return;
+            last = states.FirstOrDefault(s => !s.Contains("cluster_state:ok", StringComparison.Ordinal)) ?? "";
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"the cluster did not become healthy: {last}");
+    }
+
+    /// <summary>This node's id (<c>CLUSTER MYID</c>).</summary>
+    public static async Task<string> NodeIdAsync(RedisServer server) => (await server.CliAsync("CLUSTER", "MYID")).Trim();
+
+    /// <summary>The servers that are primaries now (<c>ROLE</c>), in <see cref="Servers"/> order.</summary>
+    public async Task<IReadOnlyList<RedisServer>> PrimariesAsync()
+    {
+        var primaries = new List<RedisServer>();
+        foreach (var s in Servers.Where(s => !s.HasExited))
+            if ((await s.CliAsync("ROLE")).StartsWith("master", StringComparison.Ordinal)) primaries.Add(s);
+        return primaries;
+    }
+
+    /// <summary>The primary that owns <paramref name="key"/>'s slot now (every other primary answers MOVED).</summary>
+    public async Task<RedisServer> OwnerOfAsync(string key)
+    {
+        foreach (var s in await PrimariesAsync())
+        {
+            // A primary answers a key it owns; any other node answers MOVED.
+            var reply = await s.CliAsync("EXISTS", key);
+            if (!reply.Contains("MOVED", StringComparison.Ordinal)) return s;
+        }
+        throw new InvalidOperationException($"no primary owns {key}");
+    }
+
+    /// <summary>Runs redis-cli in cluster mode (<c>-c</c>, following MOVED) against the seed.</summary>
+    public Task<string> ClusterCliAsync(params string[] args) => Seed.CliAsync(["-c", .. args]);
+
+    private static async Task<string> RunCliAsync(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("redis-cli --cluster create did not finish in 60 s");
+        }
+        return await output + await error;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var s in Servers) await s.DisposeAsync();
+    }
+}
+
+/// <summary>One <see cref="RedisCluster"/> for a whole test collection.</summary>
+public sealed class RedisClusterFixture : IAsyncLifetime
+{
+    public RedisCluster Cluster { get; private set; } = null!;
+
+    public string SeedUrl => Cluster.Seed.Url;
+
+    public async Task InitializeAsync() => Cluster = await RedisCluster.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null) await Cluster.DisposeAsync();
+    }
+}
+
+/// <summary>Tests on the shared cluster run one after another; each looks up roles afresh (another test may have failed a primary over).</summary>
+[CollectionDefinition("redis-cluster")]
+public sealed class RedisClusterCollection : ICollectionFixture<RedisClusterFixture>;
