@@ -33,9 +33,9 @@ public sealed class CaptureSessionService
     private readonly ConcurrentDictionary<string, CaptureSession> _unrecorded = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly object _startGate = new();
-    // Connection -> the session that holds it, from the moment a start claims it until its run is over:
-    // a conflict always names the capture in the way.
-    private readonly Dictionary<string, Claim> _busyConnections = [];
+    // Running key (a connection, or one node of a cluster connection) -> the session that holds it, from the moment a
+    // start claims it until its run is over: a conflict always names the capture in the way.
+    private readonly Dictionary<string, Claim> _busy = [];
 
     /// <summary>A start's hold on a connection; <see cref="Recorded"/> says whether its session made it into the database.</summary>
     private sealed record Claim(string SessionId)
@@ -89,8 +89,6 @@ public sealed class CaptureSessionService
         if (lineCap <= 0) throw new InvalidInputException("lineCap", "lineCap must be a positive number of lines.");
         if (request.FanOut == true)
             throw new InvalidInputException("fanOut", "Fan-out capture across cluster nodes is not available yet.");
-        if (!string.IsNullOrEmpty(request.TargetNodeId))
-            throw new InvalidInputException("targetNodeId", "Capturing a single cluster node is not available yet.");
         if (request.RequestedBy is { Length: > 200 })
             throw new InvalidInputException("requestedBy", "requestedBy is longer than 200 characters.");
         if (string.IsNullOrWhiteSpace(request.ConnectionId))
@@ -100,6 +98,14 @@ public sealed class CaptureSessionService
         var connectionId = request.ConnectionId;
         var profile = await _connections.GetAsync(connectionId, ct)
                       ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
+        // One node of a cluster: MONITOR goes to that node, with the connection's credentials.
+        string? node = null;
+        if (!string.IsNullOrWhiteSpace(request.TargetNodeId))
+        {
+            var (nodeProfile, target) = await ClusterNodeTarget.ResolveAsync(profile, request.TargetNodeId, ct);
+            (profile, node) = (nodeProfile, target.Id);
+        }
+        var busyKey = SessionLifecycle.RunningKey(connectionId, node);
 
         var sessionId = Guid.CreateVersion7().ToString("N");
         var claim = new Claim(sessionId);
@@ -109,12 +115,13 @@ public sealed class CaptureSessionService
             lock (_startGate)
             {
                 if (_shuttingDown) throw new ConflictException("The app is shutting down.");
-                if (_busyConnections.TryAdd(connectionId, claim)) break;
-                other = _busyConnections[connectionId];
+                if (_busy.TryAdd(busyKey, claim)) break;
+                other = _busy[busyKey];
             }
             // A start still on its way to the database may yet lose there (to another process): name only a session that exists.
             if (await other.Recorded.Task.WaitAsync(ct))
-                throw new ConflictException("A capture is already running on this connection.", other.SessionId);
+                throw new ConflictException(node is null ? "A capture is already running on this connection." : $"A capture is already running on node {node}.",
+                    other.SessionId);
         }
 
         try
@@ -125,7 +132,8 @@ public sealed class CaptureSessionService
                 Id = sessionId,
                 ConnectionId = connectionId,
                 ConnectionName = profile.Name,
-                RunningKey = SessionLifecycle.RunningKey(connectionId, request.TargetNodeId),
+                RunningKey = busyKey,
+                TargetNode = node,
                 OwnerInstance = _instance.Id,
                 HeartbeatAt = now,
                 Status = CaptureStatus.Running.Word(),
@@ -152,12 +160,12 @@ public sealed class CaptureSessionService
             }
 
             var tail = new LiveTail();
-            var writer = new CaptureWriter(entity.Id, null, byteCap, lineCap, _chunks, tail, WriterSettings with { RedactValues = entity.Redacted });
+            var writer = new CaptureWriter(entity.Id, node, byteCap, lineCap, _chunks, tail, WriterSettings with { RedactValues = entity.Redacted });
             var watchdog = _options.Monitor.Watchdog;
             var run = new CaptureRun(entity.Id, connectionId, profile, writer, tail, TimeSpan.FromMilliseconds(duration),
                 watchdog.Enabled ? WatchdogLimits.From(watchdog, _healthGate.MemoryPctThreshold) : null,
                 TimeSpan.FromMilliseconds(watchdog.IntervalMs), _options.Monitor.ExcludeOwnTraffic, _log);
-            var running = new RunningCapture(run, CaptureSession.From(entity));
+            var running = new RunningCapture(run, CaptureSession.From(entity), busyKey);
             // Completion exists before the run is visible in _runs (StopAsync/DeleteAsync/ShutdownAsync await it),
             // and the run starts only after it is there (RunToEndAsync removes it when done).
             var start = new Task<Task>(() => RunToEndAsync(running));
@@ -169,7 +177,7 @@ public sealed class CaptureSessionService
         }
         catch
         {
-            lock (_startGate) _busyConnections.Remove(connectionId);
+            lock (_startGate) _busy.Remove(busyKey);
             claim.Recorded.TrySetResult(false);
             throw;
         }
@@ -224,7 +232,7 @@ public sealed class CaptureSessionService
         if (!recorded) _unrecorded[final.Id] = final;
         // Unregister first: a viewer that sees its feed end then reads the final session from storage.
         _runs.TryRemove(run.SessionId, out _);
-        lock (_startGate) _busyConnections.Remove(run.ConnectionId);
+        lock (_startGate) _busy.Remove(running.Key);
         run.Tail.Complete();
         _log.LogInformation("Capture {SessionId} ended {Status} ({Reason}), {Lines} lines",
             final.Id, final.Status.Word(), final.TerminationReason, final.LineCount);
@@ -379,7 +387,11 @@ public sealed class CaptureSessionService
     /// <summary>The live feed of a running capture; null once it has ended.</summary>
     public LiveTail? GetLiveTail(string id) => _runs.TryGetValue(id, out var r) ? r.Run.Tail : null;
 
+    /// <summary>Whether this process runs a capture of the connection (any of its nodes).</summary>
     public bool IsRunningOn(string connectionId) => _runs.Values.Any(r => r.Run.ConnectionId == connectionId);
+
+    /// <summary>Whether this process runs the capture that holds the connection (<paramref name="node"/> null) or that node of it.</summary>
+    public bool IsRunningOn(string connectionId, string? node) => _runs.Values.Any(r => r.Key == SessionLifecycle.RunningKey(connectionId, node));
 
     /// <summary>Ends every running capture <c>interrupted/app_shutdown</c>, flushing what they hold.</summary>
     public async Task ShutdownAsync(CancellationToken ct)
@@ -394,9 +406,12 @@ public sealed class CaptureSessionService
     /// <summary>Whether this process runs the capture of session <paramref name="id"/>.</summary>
     public bool IsRunningHere(string id) => _runs.ContainsKey(id);
 
-    private sealed class RunningCapture(CaptureRun run, CaptureSession started)
+    private sealed class RunningCapture(CaptureRun run, CaptureSession started, string key)
     {
         private CaptureSession _started = started;
+
+        /// <summary>What this capture holds: <see cref="SessionLifecycle.RunningKey"/> of its connection and node.</summary>
+        public string Key { get; } = key;
 
         public CaptureRun Run { get; } = run;
         public Task? Completion { get; set; }

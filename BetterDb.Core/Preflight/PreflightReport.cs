@@ -1,7 +1,8 @@
 namespace BetterDb.Core.Preflight;
 
 /// <summary>What a caller asks the pre-flight about. Nulls take the capture defaults.</summary>
-public sealed record PreflightRequest(string? ConnectionId, long? DurationMs = null, long? ByteCap = null, long? LineCap = null);
+/// <summary>A pre-flight of a capture; <see cref="TargetNodeId"/> checks that node of a cluster connection, as the capture would read it.</summary>
+public sealed record PreflightRequest(string? ConnectionId, long? DurationMs = null, long? ByteCap = null, long? LineCap = null, string? TargetNodeId = null);
 
 /// <summary>
 /// The pre-flight report of API.md: <c>{provider, acl, healthGate, estimate, warnings}</c>, plus
@@ -10,6 +11,8 @@ public sealed record PreflightRequest(string? ConnectionId, long? DurationMs = n
 public sealed record PreflightReport
 {
     public required string ConnectionId { get; init; }
+    /// <summary>The cluster node checked (<c>targetNodeId</c>); null for the connection itself.</summary>
+    public string? TargetNode { get; init; }
     public DateTime GeneratedAt { get; init; }
     public required ProviderInfo Provider { get; init; }
     public required AclReport Acl { get; init; }

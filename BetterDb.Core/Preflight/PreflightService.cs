@@ -42,7 +42,7 @@ public sealed class PreflightService : IPreflightService
     public async Task<PreflightReport> RunAsync(PreflightRequest request, CancellationToken ct = default)
     {
         var (connectionId, durationMs, byteCap, lineCap) = Validate(request);
-        var profile = await _connections.GetAsync(connectionId, ct) ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
+        var (profile, node) = await TargetAsync(connectionId, request.TargetNodeId, ct);
         await using var wire = await RedisCommandClient.OpenAsync(profile, "preflight", CommandTimeout, ct);
 
         // Everything but the rate first: between the two samples the connection stays quiet.
@@ -96,6 +96,7 @@ public sealed class PreflightService : IPreflightService
         return new PreflightReport
         {
             ConnectionId = connectionId,
+            TargetNode = node,
             GeneratedAt = DateTime.UtcNow,
             Provider = provider,
             Acl = acl,
@@ -115,7 +116,7 @@ public sealed class PreflightService : IPreflightService
     public async Task<ThroughputEstimate> EstimateAsync(PreflightRequest request, CancellationToken ct = default)
     {
         var (connectionId, durationMs, byteCap, lineCap) = Validate(request);
-        var profile = await _connections.GetAsync(connectionId, ct) ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
+        var (profile, node) = await TargetAsync(connectionId, request.TargetNodeId, ct);
         RateSamples rate;
         await using (var wire = await RedisCommandClient.OpenAsync(profile, "preflight", CommandTimeout, ct))
             rate = await SampleRateAsync(wire, ct);
@@ -137,6 +138,15 @@ public sealed class PreflightService : IPreflightService
                 $"The server runs about {OpsText(estimate.OpsPerSec)} commands/s: MONITOR formats and sends every one of them " +
                 "to the capture, which can noticeably reduce throughput while it runs. Keep the capture short."));
         return warnings;
+    }
+
+    /// <summary>The connection, or the one node of its cluster that a capture with <c>targetNodeId</c> would read (checked there, not on the seed).</summary>
+    private async Task<(ConnectionProfile Profile, string? Node)> TargetAsync(string connectionId, string? targetNodeId, CancellationToken ct)
+    {
+        var profile = await _connections.GetAsync(connectionId, ct) ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
+        if (string.IsNullOrWhiteSpace(targetNodeId)) return (profile, null);
+        var (nodeProfile, node) = await ClusterNodeTarget.ResolveAsync(profile, targetNodeId, ct);
+        return (nodeProfile, node.Id);
     }
 
     private (string ConnectionId, long DurationMs, long ByteCap, long LineCap) Validate(PreflightRequest r)
