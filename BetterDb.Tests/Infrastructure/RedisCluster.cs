@@ -69,16 +69,37 @@ public sealed class RedisCluster : IAsyncDisposable
         return primaries;
     }
 
-    /// <summary>The primary that owns <paramref name="key"/>'s slot now (every other primary answers MOVED).</summary>
+    /// <summary>
+    /// The primary that serves <paramref name="key"/>'s slot now, from each primary's own <c>CLUSTER NODES</c> line (the
+    /// key itself is sent to no node, so a capture under test never sees it).
+    /// </summary>
     public async Task<RedisServer> OwnerOfAsync(string key)
     {
+        var slot = HashSlot(key);
         foreach (var s in await PrimariesAsync())
         {
-            // A primary answers a key it owns; any other node answers MOVED.
-            var reply = await s.CliAsync("EXISTS", key);
-            if (!reply.Contains("MOVED", StringComparison.Ordinal)) return s;
+            var myself = (await s.CliAsync("CLUSTER", "NODES")).Split('\n').First(l => l.Contains("myself", StringComparison.Ordinal));
+            foreach (var range in myself.Trim().Split(' ').Skip(8).Where(r => !r.StartsWith('[')))
+            {
+                var ends = range.Split('-');
+                if (slot >= int.Parse(ends[0]) && slot <= int.Parse(ends[^1])) return s;
+            }
         }
-        throw new InvalidOperationException($"no primary owns {key}");
+        throw new InvalidOperationException($"no primary serves slot {slot} ({key})");
+    }
+
+    /// <summary>The cluster's hash slot of a key: CRC16 (XMODEM) of the key, or of its <c>{hash tag}</c>, modulo 16384.</summary>
+    public static int HashSlot(string key)
+    {
+        var open = key.IndexOf('{');
+        if (open >= 0 && key.IndexOf('}', open + 1) is var close and > 0 && close > open + 1) key = key[(open + 1)..close];
+        ushort crc = 0;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(key))
+        {
+            crc ^= (ushort)(b << 8);
+            for (var i = 0; i < 8; i++) crc = (crc & 0x8000) != 0 ? (ushort)((crc << 1) ^ 0x1021) : (ushort)(crc << 1);
+        }
+        return crc % 16384;
     }
 
     /// <summary>Runs redis-cli in cluster mode (<c>-c</c>, following MOVED) against the seed.</summary>

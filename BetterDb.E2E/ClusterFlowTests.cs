@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BetterDb.E2E.Infrastructure;
+using BetterDb.Testing;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace BetterDb.E2E;
+
+/// <summary>Issue 18 item 2 in Chromium: on a cluster connection the start dialog picks the node, and the capture shows that node's commands.</summary>
+public sealed class ClusterFlowTests(AppFixture app, ITestOutputHelper output) : E2ETest(app, output)
+{
+    [Fact]
+    public async Task The_start_dialog_of_a_cluster_connection_captures_the_node_chosen()
+    {
+        await using var cluster = await RedisCluster.StartAsync(TimeSpan.FromMinutes(10));
+        using var created = await App.Http.PostAsJsonAsync("/api/connections", new { name = $"cluster-{Run}", host = "127.0.0.1", port = cluster.Seed.Port });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var connectionId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var target = (await cluster.PrimariesAsync())[1];
+        var nodeId = await RedisCluster.NodeIdAsync(target);
+
+        var p = await OpenAsync();
+        await p.GotoAsync($"/monitor?c={connectionId}");
+        await p.TestId("start-session").ClickAsync();
+        await Expect(p.TestId("target-node")).ToBeVisibleAsync();
+        await p.TestId("target-node").ClickAsync();
+        await Expect(p.TestId("target-node-option")).ToHaveCountAsync(6);
+        await ShotBothThemesAsync(p, "01-node-list");
+        await p.Page.Locator($"[data-testid=target-node-option][data-node-id='{nodeId}']").ClickAsync();
+        await Expect(p.TestId("target-node")).ToContainTextAsync($"127.0.0.1:{target.Port}");
+        await Expect(p.TestId("start-confirm")).ToBeEnabledAsync(new() { Timeout = 20_000 });
+        await ShotBothThemesAsync(p, "02-node-chosen");
+        await p.TestId("start-confirm").ClickAsync();
+
+        await p.Page.WaitForURLAsync(new Regex(@"/monitor/sessions/[^/?#]+$"));
+        var id = new Uri(p.Page.Url).Segments[^1];
+        await Expect(p.TestId("session-node")).ToHaveAttributeAsync("data-node-id", nodeId);
+        await Expect(p.TestId("session-node")).ToContainTextAsync($"node {nodeId[..8]} at 127.0.0.1:{target.Port}");
+        // A key this node serves appears in the tail; one another primary serves does not.
+        var keys = Enumerable.Range(0, 200).Select(i => $"e2e:{Run}:node:{i}").ToList();
+        string? mine = null, other = null;
+        foreach (var k in keys)
+        {
+            var owner = await cluster.OwnerOfAsync(k);
+            if (owner == target) mine ??= k;
+            else other ??= k;
+            if (mine is not null && other is not null) break;
+        }
+        await cluster.ClusterCliAsync("SET", other!, "elsewhere");
+        await cluster.ClusterCliAsync("SET", mine!, "here");
+        await Expect(p.TestId("tail-line").Filter(new() { HasText = mine }).Filter(new() { HasText = "here" })).ToHaveCountAsync(1);
+        await Expect(p.TestId("tail-line").Filter(new() { HasText = mine })).ToHaveCountAsync(1);
+        await Expect(p.TestId("tail-line").Filter(new() { HasText = other })).ToHaveCountAsync(0);
+        await ShotBothThemesAsync(p, "03-node-capture");
+        await p.TestId("stop-session").ClickAsync();
+        var stored = await App.GetSessionAsync(id);
+        Assert.Equal(nodeId, stored.GetProperty("targetNode").GetString());
+    }
+}
