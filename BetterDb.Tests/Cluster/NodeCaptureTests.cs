@@ -38,7 +38,7 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
     {
         var primary = (await fx.Cluster.PrimariesAsync())[1];
         var nodeId = await RedisCluster.NodeIdAsync(primary);
-        var session = await StartAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = nodeId });
+        var session = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = nodeId });
         await WaitForMonitorsAsync(primary, 1);
 
         var keys = Enumerable.Range(0, 60).Select(i => $"nc:{i}").ToArray();
@@ -63,7 +63,7 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
     {
         var primaries = await fx.Cluster.PrimariesAsync();
         var first = await RedisCluster.NodeIdAsync(primaries[0]);
-        var a = await StartAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = first });
+        var a = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = first });
         try
         {
             using (var again = await _api.PostJsonAsync("/api/monitor/sessions", new { connectionId = "default", durationMs = 60_000, targetNodeId = first }))
@@ -74,7 +74,7 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
                 Assert.Contains(first, problem.GetProperty("detail").GetString());
             }
             // Another node, named by the address the cluster announces, is free.
-            var b = await StartAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = $"127.0.0.1:{primaries[2].Port}" });
+            var b = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = $"127.0.0.1:{primaries[2].Port}" });
             Assert.Equal(await RedisCluster.NodeIdAsync(primaries[2]), (await _api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{b.Id}")).GetProperty("targetNode").GetString());
             await WaitForMonitorsAsync(primaries[2], 1);
             Assert.Equal(1, await MonitorsAsync(primaries[0]));
@@ -92,7 +92,7 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
         var primaries = await fx.Cluster.PrimariesAsync();
         var replica = fx.Cluster.Servers.First(s => !s.HasExited && !primaries.Contains(s));
         var nodeId = await RedisCluster.NodeIdAsync(replica);
-        var session = await StartAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = nodeId });
+        var session = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = nodeId });
         await WaitForMonitorsAsync(replica, 1);
         // A write to a key its primary owns reaches the replica through replication, and its MONITOR shows it.
         var primaryPort = int.Parse((await replica.CliAsync("ROLE")).Split('\n')[2].Trim());
@@ -152,13 +152,6 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
         }
     }
 
-    private async Task<SessionDto> StartAsync(object body)
-    {
-        using var response = await _api.PostJsonAsync("/api/monitor/sessions", body);
-        await BetterDbApi.ExpectAsync(response, HttpStatusCode.Created);
-        return (await response.Content.ReadFromJsonAsync<SessionDto>(BetterDbApi.Json))!;
-    }
-
     /// <summary>The port of the primary that serves <paramref name="key"/>'s slot, as the client sees the cluster.</summary>
     private int OwnerPort(string key)
     {
@@ -177,5 +170,42 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"no MONITOR client on port {node.Port}");
             await Task.Delay(50);
         }
+    }
+}
+
+/// <summary>Fault injection on a cluster of its own (three primaries): the node a capture reads is killed mid-capture.</summary>
+public sealed class NodeCaptureFaultTests
+{
+    [Fact]
+    public async Task Killing_the_captured_node_ends_its_session_failed_naming_the_node_and_keeps_every_line_it_sent()
+    {
+        await using var cluster = await RedisCluster.StartAsync(TimeSpan.FromMinutes(5), nodes: 3);
+        await using var app = new TestApp(cluster.Seed.Url);
+        var api = new BetterDbApi(app.CreateClient());
+        var victim = cluster.Servers[2];
+        var nodeId = await RedisCluster.NodeIdAsync(victim);
+        var session = await api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = nodeId });
+
+        var keys = new List<string>();
+        for (var i = 0; keys.Count < 20; i++)
+        {
+            var key = $"nk:{i}";
+            if (await cluster.OwnerOfAsync(key) != victim) continue;
+            await victim.CliAsync("SET", key, "before-the-crash");
+            keys.Add(key);
+        }
+        await api.WaitForLinesAsync(session.Id, ls => ls.Count(l => l.Cmd == "SET") >= keys.Count, "the writes before the crash");
+        victim.Kill();
+
+        var ended = await api.WaitForEndAsync(session.Id, TimeSpan.FromSeconds(30));
+        Assert.Equal("failed", ended.Status);
+        Assert.StartsWith("source_error", ended.TerminationReason);
+        var lines = await api.ReadAllLinesAsync(session.Id);
+        Assert.Equal(keys.Order(), lines.Where(l => l.Cmd == "SET").SelectMany(l => l.Keys).Order());
+        // The other nodes are untouched: a capture of one of them starts at once.
+        var other = await RedisCluster.NodeIdAsync(cluster.Servers[0]);
+        var next = await api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = other });
+        Assert.Equal("running", next.Status);
+        await api.StopAsync(next.Id);
     }
 }
