@@ -43,20 +43,39 @@ public sealed class RedisCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until every live node reports <c>cluster_state:ok</c>.</summary>
+    /// <summary>
+    /// Waits until every live node reports <c>cluster_state:ok</c> and every live node's CLUSTER NODES agrees with what
+    /// each live node says it is (ROLE). cluster_state:ok alone comes before the news of a creation or a failover has
+    /// reached every node, and a node that still takes a replica for a primary refuses it its vote in a CLUSTER FAILOVER.
+    /// </summary>
     public async Task WaitUntilHealthyAsync(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         string last = "";
         while (DateTime.UtcNow < deadline)
         {
-            var states = await Task.WhenAll(Servers.Where(s => !s.HasExited).Select(s => s.CliAsync("CLUSTER", "INFO")));
-            if (states.All(s => s.Contains("cluster_state:ok", StringComparison.Ordinal))) return;
+            var live = Servers.Where(s => !s.HasExited).ToList();
+            var states = await Task.WhenAll(live.Select(s => s.CliAsync("CLUSTER", "INFO")));
             last = states.FirstOrDefault(s => !s.Contains("cluster_state:ok", StringComparison.Ordinal)) ?? "";
+            if (last.Length == 0)
+            {
+                var roles = await Task.WhenAll(live.Select(async s => (Id: await NodeIdAsync(s), Primary: (await s.CliAsync("ROLE")).StartsWith("master", StringComparison.Ordinal))));
+                var views = await Task.WhenAll(live.Select(s => s.CliAsync("CLUSTER", "NODES")));
+                var disagreement = views.SelectMany(view => roles.Where(r => SaysPrimary(view, r.Id) != r.Primary)
+                    .Select(r => $"a node takes {r.Id} for a {(r.Primary ? "replica" : "primary")}")).FirstOrDefault();
+                if (disagreement is null) return;
+                last = disagreement;
+            }
             await Task.Delay(200);
         }
         throw new TimeoutException($"the cluster did not become healthy: {last}");
     }
+
+    /// <summary>Whether a CLUSTER NODES listing has <paramref name="id"/> as a master (null when it does not list it).</summary>
+    private static bool? SaysPrimary(string clusterNodes, string id) =>
+        clusterNodes.Split('\n').Select(l => l.Split(' ')).FirstOrDefault(f => f.Length > 2 && f[0] == id) is { } fields
+            ? fields[2].Split(',').Contains("master")
+            : null;
 
     /// <summary>This node's id (<c>CLUSTER MYID</c>).</summary>
     public static async Task<string> NodeIdAsync(RedisServer server) => (await server.CliAsync("CLUSTER", "MYID")).Trim();
