@@ -14,12 +14,25 @@ public sealed record ConnectionTestState(ConnectionTestResult? Result)
     /// <summary>Connected, and whether MONITOR is allowed could not be read.</summary>
     public bool MonitorUnverified => Result is { Ok: true, MonitorAllowed: null };
 
-    /// <summary>"redis 7.2.4 · standalone · 0.4 ms", "connected, but this user cannot run MONITOR", or the server's error text.</summary>
+    /// <summary>
+    /// "redis 7.2.4 · standalone · 0.4 ms" ("cluster, 3 primaries, 3 replicas, 1 node unhealthy" for a cluster),
+    /// "connected, but this user cannot run MONITOR", or the server's error text.
+    /// </summary>
     public string Summary => Result switch
     {
         null => "Testing…",
         { Ok: true, MonitorAllowed: false } r => $"Connected ({r.ServerName} {r.ServerVersion}), but user '{r.User}' cannot run MONITOR",
-        { Ok: true } r => $"{r.ServerName} {r.ServerVersion} · {r.Mode} · {r.LatencyMs:0.##} ms" + (r.MonitorAllowed is null ? " · MONITOR not verified" : ""),
+        { Ok: true } r => $"{r.ServerName} {r.ServerVersion} · {Mode(r)} · {r.LatencyMs:0.##} ms" + (r.MonitorAllowed is null ? " · MONITOR not verified" : ""),
         { } r => r.Error ?? "The test failed.",
     };
+
+    /// <summary>"standalone", or "cluster, 3 primaries, 3 replicas" with ", 2 nodes unhealthy" when any node is not online.</summary>
+    private static string Mode(ConnectionTestResult r)
+    {
+        if (r is not { Mode: "cluster", Primaries: { } primaries, Replicas: { } replicas }) return r.Mode ?? "";
+        var text = $"cluster, {Count(primaries, "primary", "primaries")}, {Count(replicas, "replica", "replicas")}";
+        return r.UnhealthyNodes is { } unhealthy and > 0 ? $"{text}, {Count(unhealthy, "node", "nodes")} unhealthy" : text;
+    }
+
+    private static string Count(int n, string one, string many) => $"{n} {(n == 1 ? one : many)}";
 }

@@ -34,6 +34,11 @@ public sealed record ConnectionTestResult(bool Ok, double? LatencyMs, string? Se
     public string? MonitorDetail { get; init; }
     /// <summary>The command that grants MONITOR, whenever it is not known to be allowed.</summary>
     public string? SetUserSnippet { get; init; }
+    /// <summary>A cluster's primaries, replicas and nodes not <c>online</c> (see <see cref="ClusterTopology"/>); null for a
+    /// standalone server or when its nodes could not be read.</summary>
+    public int? Primaries { get; init; }
+    public int? Replicas { get; init; }
+    public int? UnhealthyNodes { get; init; }
 }
 
 /// <summary>One bad value of a connection form, naming its field as the JSON body spells it.</summary>
@@ -192,7 +197,8 @@ public sealed class ConnectionService
 
     /// <summary>
     /// Connects as the app would and reports the server, or the server's own error text; and whether this user may run
-    /// MONITOR (a user that may connect but not MONITOR is connected, and told so with the command that grants it).
+    /// MONITOR (a user that may connect but not MONITOR is connected, and told so with the command that grants it);
+    /// on a cluster, how many primaries and replicas it has and how many nodes are not online.
     /// </summary>
     public static async Task<ConnectionTestResult> TestAsync(ConnectionProfile profile, CancellationToken ct = default)
     {
@@ -208,8 +214,13 @@ public sealed class ConnectionService
             var version = isValkey && fields.TryGetValue("valkey_version", out var vv) ? vv : fields.GetValueOrDefault("redis_version");
             var mode = fields.GetValueOrDefault("redis_mode") == "cluster" ? "cluster" : "standalone";
             var acl = await ReadMonitorPermissionAsync(client, profile, ct);
+            var topology = mode == "cluster" ? await ClusterTopology.ReadAsync(client, profile, ct) : null;
+            var counted = topology is { IsCluster: true };
             return new ConnectionTestResult(true, Math.Round(latency, 3), version, isValkey ? "valkey" : "redis", mode, null)
             {
+                Primaries = counted ? topology!.Primaries : null,
+                Replicas = counted ? topology!.Replicas : null,
+                UnhealthyNodes = counted ? topology!.Unhealthy : null,
                 MonitorAllowed = acl.HasMonitor,
                 User = acl.User,
                 MonitorDetail = acl.HasMonitor == true ? null : acl.Note,
