@@ -26,13 +26,9 @@ public sealed record ConnectionTestState(ConnectionTestResult? Result)
         { } r => r.Error ?? "The test failed.",
     };
 
-    /// <summary>"standalone", or "cluster, 3 primaries, 3 replicas" with ", 2 nodes unhealthy" when any node is not online.</summary>
-    private static string Mode(ConnectionTestResult r)
-    {
-        if (r is not { Mode: "cluster", Primaries: { } primaries, Replicas: { } replicas }) return r.Mode ?? "";
-        var text = $"cluster, {Count(primaries, "primary", "primaries")}, {Count(replicas, "replica", "replicas")}";
-        return r.UnhealthyNodes is { } unhealthy and > 0 ? $"{text}, {Count(unhealthy, "node", "nodes")} unhealthy" : text;
-    }
-
-    private static string Count(int n, string one, string many) => $"{n} {(n == 1 ? one : many)}";
+    /// <summary>"standalone", or "cluster, 3 primaries, 3 replicas" (see <see cref="DisplayFormat.ClusterNodes"/>).</summary>
+    private static string Mode(ConnectionTestResult r) =>
+        r is { Mode: "cluster", Primaries: { } primaries, Replicas: { } replicas }
+            ? $"cluster, {DisplayFormat.ClusterNodes(primaries, replicas, r.UnhealthyNodes ?? 0)}"
+            : r.Mode ?? "";
 }

@@ -28,6 +28,14 @@ public static class DisplayFormat
     /// <summary>Plain integer text for machine-read counters (no separators).</summary>
     public static string Plain(long n) => n.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>"3 primaries, 3 replicas", with ", 1 node unhealthy" when any node is not online.</summary>
+    public static string ClusterNodes(int primaries, int replicas, int unhealthy) =>
+        $"{Counted(primaries, "primary", "primaries")}, {Counted(replicas, "replica", "replicas")}"
+        + (unhealthy > 0 ? $", {Counted(unhealthy, "node", "nodes")} unhealthy" : "");
+
+    /// <summary>"1 replica", "3 replicas".</summary>
+    public static string Counted(long n, string one, string many) => $"{Count(n)} {(n == 1 ? one : many)}";
+
     /// <summary>"850 ms", "12.3 s", "4m 05s", "2h 03m".</summary>
     public static string Duration(TimeSpan span)
     {

@@ -15,7 +15,8 @@ public sealed class ClusterTopologyParserTests
     private const string P2 = "4ead790d90efdfb6d4ad9968a99eaaced2c00dcc", R2 = "f8d94d00e12bf9626aadcfd6f0b05f14d9ea5da3"; // 17002, 17006
     private const string P3 = "1293343368de9b81623466e8633caad09daf1f39", R3 = "5dd4b1e0507f9dd043730b90a2e91069c2c1b277"; // 17003, 17004
 
-    private static RespReply Recorded(string name)
+    /// <summary>A reply of TestData/cluster, parsed as the connection parses what it reads.</summary>
+    internal static RespReply Recorded(string name)
     {
         var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "TestData", "cluster", name));
         var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(bytes));
