@@ -27,7 +27,7 @@ public sealed class ClusterFlowTests(AppFixture app, ITestOutputHelper output) :
         await p.TestId("start-session").ClickAsync();
         await Expect(p.TestId("target-node")).ToBeVisibleAsync();
         await p.TestId("target-node").ClickAsync();
-        await Expect(p.TestId("target-node-option")).ToHaveCountAsync(6);
+        await Expect(p.TestId("target-node-option")).ToHaveCountAsync(7); // every primary at once, then the six nodes
         await ShotBothThemesAsync(p, "01-node-list");
         await p.Page.Locator($"[data-testid=target-node-option][data-node-id='{nodeId}']").ClickAsync();
         await Expect(p.TestId("target-node")).ToContainTextAsync($"127.0.0.1:{target.Port}");
@@ -58,5 +58,48 @@ public sealed class ClusterFlowTests(AppFixture app, ITestOutputHelper output) :
         await p.TestId("stop-session").ClickAsync();
         var stored = await App.GetSessionAsync(id);
         Assert.Equal(nodeId, stored.GetProperty("targetNode").GetString());
+    }
+
+    [Fact]
+    public async Task A_fan_out_started_in_the_browser_shows_each_lines_node_and_a_segment_per_primary()
+    {
+        await using var cluster = await RedisCluster.StartAsync(TimeSpan.FromMinutes(10));
+        using var created = await App.Http.PostAsJsonAsync("/api/connections", new { name = $"fan-out-{Run}", host = "127.0.0.1", port = cluster.Seed.Port });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var connectionId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var primaries = await cluster.PrimariesAsync();
+
+        var p = await OpenAsync();
+        await p.GotoAsync($"/monitor?c={connectionId}");
+        await p.TestId("start-session").ClickAsync();
+        await p.TestId("target-node").ClickAsync();
+        await p.Page.Locator("[data-testid=target-node-option][data-node-id='*']").ClickAsync();
+        await Expect(p.TestId("target-node")).ToContainTextAsync("Every primary at once");
+        await Expect(p.TestId("start-confirm")).ToBeEnabledAsync(new() { Timeout = 20_000 });
+        await p.TestId("start-confirm").ClickAsync();
+
+        await p.Page.WaitForURLAsync(new Regex(@"/monitor/sessions/[^/?#]+$"));
+        var id = new Uri(p.Page.Url).Segments[^1];
+        await Expect(p.TestId("node-segment")).ToHaveCountAsync(3);
+        foreach (var primary in primaries) await RedisCluster.WaitForMonitorsAsync(primary, 1);
+        // One key on each primary: each line shows the node that ran it.
+        var written = new Dictionary<string, string>();
+        for (var i = 0; written.Count < 3; i++)
+        {
+            var key = $"e2e:{Run}:fan:{i}";
+            var owner = await cluster.OwnerOfAsync(key);
+            var ownerId = await RedisCluster.NodeIdAsync(owner);
+            if (written.ContainsValue(ownerId)) continue;
+            await owner.CliAsync("SET", key, "v");
+            written[key] = ownerId;
+        }
+        foreach (var (key, owner) in written)
+            await Expect(p.TestId("tail-line").Filter(new() { HasText = key }).GetByTestId("tail-line-node")).ToHaveTextAsync(owner[..8]);
+        await ShotBothThemesAsync(p, "04-fan-out-live");
+        await p.TestId("stop-session").ClickAsync();
+        await Expect(p.Page.Locator("[data-testid=node-segment][data-status=completed]")).ToHaveCountAsync(3);
+        await ShotBothThemesAsync(p, "05-fan-out-stopped");
+        var stored = await App.GetSessionAsync(id);
+        Assert.Equal(3, stored.GetProperty("nodeSegments").GetArrayLength());
     }
 }

@@ -84,7 +84,7 @@ public sealed class TailFeed : IDisposable
         foreach (var line in _lines)
         {
             // The line's raw text is what MONITOR sent (ASCII), so its bytes are the stored ones; a cut line is matched on what is kept.
-            if (_filter.Matches(Encoding.UTF8.GetBytes(line.Raw)))
+            if (OnNode(line.Node) && _filter.Matches(Encoding.UTF8.GetBytes(line.Raw)))
             {
                 _shown.Add(line);
                 Matched++;
@@ -219,7 +219,7 @@ public sealed class TailFeed : IDisposable
             {
                 if (skip >= slice.Count) { skip -= slice.Count; continue; }
                 for (var i = skip; i < slice.Count; i++)
-                    _lines.Add(TailLine.Parse(slice.Seq(i), slice.Line(i)));
+                    _lines.Add(TailLine.Parse(slice.Seq(i), slice.Line(i), slice.Block.NodeId));
                 skip = 0;
             }
         }
@@ -245,6 +245,9 @@ public sealed class TailFeed : IDisposable
     /// With a filter: every line is matched (on its raw bytes, before any parsing), and only the lines that stay in view,
     /// the newest <see cref="ViewLines"/> matches and the newest <see cref="ViewLines"/> of all, are parsed, each once.
     /// </summary>
+    /// <summary>A fan-out session's tail can show one node: the filter's node is the block's, not a part of the line.</summary>
+    private bool OnNode(string? node) => _filter!.Node is null || _filter.Node == node;
+
     private void ReadFiltered(int total, int recentFrom)
     {
         if (_matches.Length < total) _matches = new bool[Math.Max(total, _matches.Length * 2)];
@@ -252,7 +255,7 @@ public sealed class TailFeed : IDisposable
         var index = 0;
         foreach (var slice in _batch)
             for (var i = 0; i < slice.Count; i++, index++)
-                if (_matches[index] = _filter!.Matches(slice.Line(i))) matched++;
+                if (_matches[index] = OnNode(slice.Block.NodeId) && _filter!.Matches(slice.Line(i))) matched++;
         Matched += matched;
         Hidden += total - matched;
         var shownFrom = Math.Max(0, matched - ViewLines); // matches before this one would leave the view at once
@@ -265,7 +268,7 @@ public sealed class TailFeed : IDisposable
                 var keepMatch = isMatch && match++ >= shownFrom;
                 var keepRecent = index >= recentFrom;
                 if (!keepMatch && !keepRecent) continue;
-                var line = TailLine.Parse(slice.Seq(i), slice.Line(i));
+                var line = TailLine.Parse(slice.Seq(i), slice.Line(i), slice.Block.NodeId);
                 if (keepMatch) _shown.Add(line);
                 if (keepRecent) _lines.Add(line);
             }

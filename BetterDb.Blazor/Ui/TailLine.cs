@@ -21,6 +21,7 @@ public sealed class TailLine
     private TailLine(long seq, MonitorLine line)
     {
         Seq = seq;
+        Node = line.NodeId;
         TsRaw = line.TsRaw;
         Ts = line.Ts;
         Db = line.Db;
@@ -44,6 +45,8 @@ public sealed class TailLine
 
     /// <summary>Session-wide line number (0-based): its place among all the session's stored lines, filter or not.</summary>
     public long Seq { get; }
+    /// <summary>The cluster node the line came from; null for a capture of one server.</summary>
+    public string? Node { get; }
     public string? TsRaw { get; }
     /// <summary>Epoch ms (null when malformed).</summary>
     public long? Ts { get; }
@@ -71,7 +74,7 @@ public sealed class TailLine
     /// <summary>"(41,943,047 bytes in all)": what a cut row or detail adds after its "…".</summary>
     public string SizeNote => $"({DisplayFormat.Count(RawBytes)} bytes in all)";
 
-    public static TailLine Parse(long seq, ReadOnlySpan<byte> raw) => new(seq, MonitorLine.FromRaw(raw));
+    public static TailLine Parse(long seq, ReadOnlySpan<byte> raw, string? nodeId = null) => new(seq, MonitorLine.FromRaw(raw, nodeId));
 
     public static TailLine From(long seq, MonitorLine line) => new(seq, line);
 

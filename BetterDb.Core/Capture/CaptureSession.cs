@@ -84,10 +84,31 @@ public sealed record CaptureSession
         Note = e.Note,
         Keep = e.Keep,
         Redacted = e.Redacted,
+        NodeSegments = NodeSegment.FromJson(e.NodeSegmentsJson, WireName<CaptureStatus>.Stored(e.Status)),
     };
 }
 
-public sealed record NodeSegment(string NodeId, string Address, CaptureStatus Status, long ByteCount, long LineCount, DateTime? EndedAt, string? TerminationReason);
+/// <summary>One node's part of a fan-out capture: its own status, counters, end and reason.</summary>
+public sealed record NodeSegment(string NodeId, string Address, CaptureStatus Status, long ByteCount, long LineCount, DateTime? EndedAt, string? TerminationReason)
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    internal static string? ToJson(IReadOnlyList<NodeSegment>? segments) =>
+        segments is null ? null : System.Text.Json.JsonSerializer.Serialize(segments, Json);
+
+    /// <summary>
+    /// The stored segments. A session that is no longer running cannot have a running segment: one stored that way was
+    /// cut short with its session (the app stopped), so it reads as the session's own status.
+    /// </summary>
+    internal static IReadOnlyList<NodeSegment>? FromJson(string? json, CaptureStatus sessionStatus)
+    {
+        if (string.IsNullOrEmpty(json)) return null;
+        var segments = System.Text.Json.JsonSerializer.Deserialize<List<NodeSegment>>(json, Json) ?? [];
+        return sessionStatus == CaptureStatus.Running
+            ? segments
+            : segments.Select(s => s.Status == CaptureStatus.Running ? s with { Status = sessionStatus } : s).ToList();
+    }
+}
 
 /// <summary>What a caller asks for when starting a capture. Nulls take the defaults.</summary>
 public sealed record StartCaptureRequest

@@ -54,7 +54,7 @@ public sealed class CaptureSessionService
         // Storage gone: running captures cannot keep their lines, so they end now, saying why.
         storage.Failed += failure =>
         {
-            foreach (var r in _runs.Values) r.Run.RequestStop(CaptureEnd.StorageError(failure));
+            foreach (var r in _runs.Values) r.RequestStop(CaptureEnd.StorageError(failure));
         };
         _healthGate = healthGate.Value;
         _contexts = contexts;
@@ -87,8 +87,9 @@ public sealed class CaptureSessionService
         if (byteCap <= 0) throw new InvalidInputException("byteCap", "byteCap must be a positive number of bytes.");
         var lineCap = request.LineCap ?? _options.Monitor.DefaultLineCap;
         if (lineCap <= 0) throw new InvalidInputException("lineCap", "lineCap must be a positive number of lines.");
-        if (request.FanOut == true)
-            throw new InvalidInputException("fanOut", "Fan-out capture across cluster nodes is not available yet.");
+        var fanOut = request.FanOut == true;
+        if (fanOut && !string.IsNullOrWhiteSpace(request.TargetNodeId))
+            throw new InvalidInputException("fanOut", "fanOut captures every primary; leave targetNodeId out (or capture that one node without fanOut).");
         if (request.RequestedBy is { Length: > 200 })
             throw new InvalidInputException("requestedBy", "requestedBy is longer than 200 characters.");
         if (string.IsNullOrWhiteSpace(request.ConnectionId))
@@ -99,13 +100,16 @@ public sealed class CaptureSessionService
         var profile = await _connections.GetAsync(connectionId, ct)
                       ?? throw new KeyNotFoundException($"No connection '{connectionId}'.");
         // One node of a cluster: MONITOR goes to that node, with the connection's credentials.
+        // Fan-out: one MONITOR per primary (a replica would show every replicated write a second time).
         string? node = null;
-        if (!string.IsNullOrWhiteSpace(request.TargetNodeId))
+        IReadOnlyList<ClusterNode>? primaries = null;
+        if (fanOut) primaries = await ClusterNodeTarget.PrimariesAsync(profile, ct);
+        else if (!string.IsNullOrWhiteSpace(request.TargetNodeId))
         {
             var (nodeProfile, target) = await ClusterNodeTarget.ResolveAsync(profile, request.TargetNodeId, ct);
             (profile, node) = (nodeProfile, target.Id);
         }
-        var busyKey = SessionLifecycle.RunningKey(connectionId, node);
+        var busyKey = SessionLifecycle.RunningKey(connectionId, fanOut ? FanOutKey : node);
 
         var sessionId = Guid.CreateVersion7().ToString("N");
         var claim = new Claim(sessionId);
@@ -120,7 +124,10 @@ public sealed class CaptureSessionService
             }
             // A start still on its way to the database may yet lose there (to another process): name only a session that exists.
             if (await other.Recorded.Task.WaitAsync(ct))
-                throw new ConflictException(node is null ? "A capture is already running on this connection." : $"A capture is already running on node {node}.",
+                throw new ConflictException(
+                    fanOut ? "A fan-out capture is already running on this connection."
+                    : node is null ? "A capture is already running on this connection."
+                    : $"A capture is already running on node {node}.",
                     other.SessionId);
         }
 
@@ -146,6 +153,7 @@ public sealed class CaptureSessionService
                 ByteCap = byteCap,
                 LineCap = lineCap,
                 Redacted = _options.Monitor.RedactValues || profile.RedactValues,
+                NodeSegmentsJson = NodeSegment.ToJson(primaries?.Select(p => new NodeSegment(p.Id, p.Address, CaptureStatus.Running, 0, 0, null, null)).ToList()),
             };
             try
             {
@@ -159,13 +167,19 @@ public sealed class CaptureSessionService
                     $"the capture before ({other}) ended, but storage refused to record that, so this connection cannot start another yet ({ex.Message})");
             }
 
-            var tail = new LiveTail();
-            var writer = new CaptureWriter(entity.Id, node, byteCap, lineCap, _chunks, tail, WriterSettings with { RedactValues = entity.Redacted });
+            var tail = new LiveTail(renumber: fanOut);
+            var shared = fanOut ? new SharedCaps(byteCap, lineCap) : null;
             var watchdog = _options.Monitor.Watchdog;
-            var run = new CaptureRun(entity.Id, connectionId, profile, writer, tail, TimeSpan.FromMilliseconds(duration),
-                watchdog.Enabled ? WatchdogLimits.From(watchdog, _healthGate.MemoryPctThreshold) : null,
-                TimeSpan.FromMilliseconds(watchdog.IntervalMs), _options.Monitor.ExcludeOwnTraffic, _log);
-            var running = new RunningCapture(run, CaptureSession.From(entity), busyKey);
+            CaptureRun RunOf(ConnectionProfile target, string? nodeId) =>
+                new(entity.Id, connectionId, target,
+                    new CaptureWriter(entity.Id, nodeId, byteCap, lineCap, _chunks, tail, WriterSettings with { RedactValues = entity.Redacted }, shared: shared),
+                    tail, TimeSpan.FromMilliseconds(duration),
+                    watchdog.Enabled ? WatchdogLimits.From(watchdog, _healthGate.MemoryPctThreshold) : null,
+                    TimeSpan.FromMilliseconds(watchdog.IntervalMs), _options.Monitor.ExcludeOwnTraffic, _log);
+            var runs = primaries is null
+                ? [new NodeRun(RunOf(profile, node), null)]
+                : primaries.Select(p => new NodeRun(RunOf(ClusterNodeTarget.ForNode(profile, p), p.Id), p)).ToList();
+            var running = new RunningCapture(runs, tail, CaptureSession.From(entity), busyKey);
             // Completion exists before the run is visible in _runs (StopAsync/DeleteAsync/ShutdownAsync await it),
             // and the run starts only after it is there (RunToEndAsync removes it when done).
             var start = new Task<Task>(() => RunToEndAsync(running));
@@ -215,25 +229,32 @@ public sealed class CaptureSessionService
 
     private async Task RunToEndAsync(RunningCapture running)
     {
-        var run = running.Run;
-        var end = await run.RunAsync();
+        // A cap reached through one node's writer ends every node's capture (the caps are the session's).
+        foreach (var r in running.Runs)
+            _ = r.Run.Writer.StopRequested.ContinueWith(_ =>
+                {
+                    if (r.Run.Writer.CapReached is { } cap) running.RequestStop(cap);
+                },
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await Task.WhenAll(running.Runs.Select(async r => r.End(await r.Run.RunAsync())));
+        var end = running.Runs is [{ Node: null } only] ? only.Ended! : FanOutEnd.Combine(running.Runs.Select(r => (r.Node!, r.Ended!)).ToList());
         var final = running.Snapshot() with
         {
             Status = end.Status,
             TerminationReason = end.Reason,
             EndedAt = DateTime.UtcNow,
             // What a reader finds in storage, not what arrived: a failed store kept some lines back.
-            LineCount = run.Writer.StoredLines,
-            ByteCount = run.Writer.StoredBytes,
+            LineCount = running.Runs.Sum(r => r.Run.Writer.StoredLines),
+            ByteCount = running.Runs.Sum(r => r.Run.Writer.StoredBytes),
             Watchdog = null,
         };
         var recorded = await TryRecordEndAsync(final);
         // Until the end is on record, this is the session's state: readers must not see it running.
         if (!recorded) _unrecorded[final.Id] = final;
         // Unregister first: a viewer that sees its feed end then reads the final session from storage.
-        _runs.TryRemove(run.SessionId, out _);
+        _runs.TryRemove(final.Id, out _);
         lock (_startGate) _busy.Remove(running.Key);
-        run.Tail.Complete();
+        running.Tail.Complete();
         _log.LogInformation("Capture {SessionId} ended {Status} ({Reason}), {Lines} lines",
             final.Id, final.Status.Word(), final.TerminationReason, final.LineCount);
         SessionChanged?.Invoke(final);
@@ -356,7 +377,7 @@ public sealed class CaptureSessionService
     {
         if (_runs.TryGetValue(id, out var running))
         {
-            running.Run.RequestStop(CaptureEnd.ManualStop);
+            running.RequestStop(CaptureEnd.ManualStop);
             await running.Completion!.WaitAsync(ct);
         }
         return await GetAsync(id, ct);
@@ -366,7 +387,7 @@ public sealed class CaptureSessionService
     {
         if (_runs.TryGetValue(id, out var running))
         {
-            running.Run.RequestStop(CaptureEnd.ManualStop);
+            running.RequestStop(CaptureEnd.ManualStop);
             await running.Completion!.WaitAsync(ct);
         }
         await using var db = await _contexts.CreateDbContextAsync(ct);
@@ -385,10 +406,10 @@ public sealed class CaptureSessionService
     internal void Notify(CaptureSession session) => SessionChanged?.Invoke(session);
 
     /// <summary>The live feed of a running capture; null once it has ended.</summary>
-    public LiveTail? GetLiveTail(string id) => _runs.TryGetValue(id, out var r) ? r.Run.Tail : null;
+    public LiveTail? GetLiveTail(string id) => _runs.TryGetValue(id, out var r) ? r.Tail : null;
 
     /// <summary>Whether this process runs a capture of the connection (any of its nodes).</summary>
-    public bool IsRunningOn(string connectionId) => _runs.Values.Any(r => r.Run.ConnectionId == connectionId);
+    public bool IsRunningOn(string connectionId) => _runs.Values.Any(r => r.ConnectionId == connectionId);
 
     /// <summary>Whether this process runs the capture that holds the connection (<paramref name="node"/> null) or that node of it.</summary>
     public bool IsRunningOn(string connectionId, string? node) => _runs.Values.Any(r => r.Key == SessionLifecycle.RunningKey(connectionId, node));
@@ -398,7 +419,7 @@ public sealed class CaptureSessionService
     {
         lock (_startGate) _shuttingDown = true;
         var runs = _runs.Values.ToList();
-        foreach (var r in runs) r.Run.RequestStop(CaptureEnd.AppShutdown);
+        foreach (var r in runs) r.RequestStop(CaptureEnd.AppShutdown);
         await Task.WhenAll(runs.Select(r => r.Completion!)).WaitAsync(ct);
         await _stopping.CancelAsync();
     }
@@ -406,15 +427,42 @@ public sealed class CaptureSessionService
     /// <summary>Whether this process runs the capture of session <paramref name="id"/>.</summary>
     public bool IsRunningHere(string id) => _runs.ContainsKey(id);
 
-    private sealed class RunningCapture(CaptureRun run, CaptureSession started, string key)
+    /// <summary>The running key of a fan-out capture: it holds the connection's fan-out, not any one node.</summary>
+    private const string FanOutKey = "*";
+
+    /// <summary>One MONITOR connection of a capture: of the connection (or the node it names), or of one primary of a fan-out.</summary>
+    private sealed class NodeRun(CaptureRun run, ClusterNode? node)
+    {
+        public CaptureRun Run { get; } = run;
+        /// <summary>The primary this run reads in a fan-out capture; null otherwise.</summary>
+        public ClusterNode? Node { get; } = node;
+        public CaptureEnd? Ended { get; private set; }
+        public DateTime? EndedAt { get; private set; }
+
+        public void End(CaptureEnd end) => (Ended, EndedAt) = (end, DateTime.UtcNow);
+
+        public NodeSegment Segment() => new(Node!.Id, Node.Address, Ended?.Status ?? CaptureStatus.Running,
+            Ended is null ? Run.Writer.ByteCount : Run.Writer.StoredBytes, Ended is null ? Run.Writer.LineCount : Run.Writer.StoredLines,
+            EndedAt, Ended?.Reason);
+    }
+
+    private sealed class RunningCapture(IReadOnlyList<NodeRun> runs, LiveTail tail, CaptureSession started, string key)
     {
         private CaptureSession _started = started;
 
         /// <summary>What this capture holds: <see cref="SessionLifecycle.RunningKey"/> of its connection and node.</summary>
         public string Key { get; } = key;
 
-        public CaptureRun Run { get; } = run;
+        /// <summary>One run, or one per primary of a fan-out capture; they share the live tail.</summary>
+        public IReadOnlyList<NodeRun> Runs { get; } = runs;
+        public LiveTail Tail { get; } = tail;
+        public string? ConnectionId => _started.ConnectionId;
         public Task? Completion { get; set; }
+
+        public void RequestStop(CaptureEnd end)
+        {
+            foreach (var r in Runs) r.Run.RequestStop(end);
+        }
 
         /// <summary>A label, note or keep flag set while the capture runs.</summary>
         public void Edit(SessionEntity row) =>
@@ -422,12 +470,14 @@ public sealed class CaptureSessionService
 
         public CaptureSession Snapshot() => _started with
         {
-            LineCount = Run.Writer.LineCount,
-            ByteCount = Run.Writer.ByteCount,
-            MalformedCount = Run.Writer.MalformedCount,
-            OwnLinesDropped = Run.Writer.OwnLinesDropped,
-            TruncatedLines = Run.Writer.TruncatedCount,
-            Watchdog = Run.Watchdog,
+            LineCount = Runs.Sum(r => r.Run.Writer.LineCount),
+            ByteCount = Runs.Sum(r => r.Run.Writer.ByteCount),
+            MalformedCount = Runs.Sum(r => r.Run.Writer.MalformedCount),
+            OwnLinesDropped = Runs.Sum(r => r.Run.Writer.OwnLinesDropped),
+            TruncatedLines = Runs.Sum(r => r.Run.Writer.TruncatedCount),
+            // The signals nearest their limits: the node whose output buffer for us is fullest.
+            Watchdog = Runs.Select(r => r.Run.Watchdog).Where(w => w is not null).MaxBy(w => w!.OutputBufferBytes),
+            NodeSegments = Runs is [{ Node: null }] ? _started.NodeSegments : Runs.Select(r => r.Segment()).ToList(),
         };
     }
 }

@@ -77,12 +77,15 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     private long _lineCount, _byteCount, _malformedCount, _truncatedCount, _storedLines, _storedBytes, _storedChunks, _ownLinesDropped;
     private byte[][] _ownAddresses = [];
     private CaptureEnd? _capReached;
+    private readonly SharedCaps? _shared;
     private Exception? _storeError;
     private bool _completed;
 
+    /// <param name="shared">the caps of a session fed by several writers (one per cluster node): a line counts against both.</param>
     public CaptureWriter(string sessionId, string? nodeId, long byteCap, long lineCap, IChunkStore store,
-        LiveTail? tail = null, CaptureWriterSettings? settings = null, TimeProvider? time = null)
+        LiveTail? tail = null, CaptureWriterSettings? settings = null, TimeProvider? time = null, SharedCaps? shared = null)
     {
+        _shared = shared;
         _sessionId = sessionId;
         _nodeId = nodeId;
         _byteCap = byteCap;
@@ -205,6 +208,11 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
             ReachCap(CaptureEnd.ByteCap);
             return false;
         }
+        if (_shared is not null && _shared.Take(size) is { } sharedCap)
+        {
+            ReachCap(sharedCap);
+            return false;
+        }
         if (_length + size > _buffer.Length)
         {
             if (_chunkLines > 0) SealChunk();
@@ -252,7 +260,7 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
         Volatile.Write(ref _byteCount, _byteCount + size);
 
         if (_chunkLines >= _settings.ChunkMaxLines || _length >= _settings.ChunkMaxBytes) SealChunk();
-        if (_lineCount >= _lineCap)
+        if (_lineCount >= _lineCap || _shared?.LinesExhausted == true)
         {
             ReachCap(CaptureEnd.LineCap);
             return false;
@@ -323,7 +331,7 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     {
         if (_tail is null || _tailLines == 0) return;
         _tailPublishedAt = _time.GetTimestamp();
-        _tail.Publish(_buffer.AsSpan(_tailFrom, _length - _tailFrom), _tailLineEnds.AsSpan(0, _tailLines), _lineCount - _tailLines);
+        _tail.Publish(_buffer.AsSpan(_tailFrom, _length - _tailFrom), _tailLineEnds.AsSpan(0, _tailLines), _lineCount - _tailLines, _nodeId);
         _tailFrom = _length;
         _tailLines = 0;
     }
@@ -534,5 +542,37 @@ public sealed class CaptureWriter : IMonitorLineSink, IAsyncDisposable
     private sealed record SealedChunk(byte[] Buffer, int Length, int Lines, int Index, long FirstLine, long FirstTs, long LastTs, long MinTs, long MaxTs, int Malformed)
     {
         public bool Returned { get; set; }
+    }
+}
+
+/// <summary>
+/// The byte and line caps of one session that several writers feed (a fan-out capture, one writer per node): each
+/// line takes its bytes and one line from here, whichever writer stores it, so the caps apply to the session's total.
+/// </summary>
+public sealed class SharedCaps(long byteCap, long lineCap)
+{
+    private long _bytes, _lines;
+
+    public long ByteCap { get; } = byteCap;
+    public long LineCap { get; } = lineCap;
+
+    /// <summary>True once the line that reached the line cap was taken.</summary>
+    public bool LinesExhausted => Volatile.Read(ref _lines) >= LineCap;
+
+    /// <summary>Takes a line of <paramref name="size"/> bytes; the cap it would cross (and nothing taken) when it does not fit.</summary>
+    public CaptureEnd? Take(long size)
+    {
+        if (Interlocked.Add(ref _bytes, size) > ByteCap)
+        {
+            Interlocked.Add(ref _bytes, -size);
+            return CaptureEnd.ByteCap;
+        }
+        if (Interlocked.Increment(ref _lines) > LineCap)
+        {
+            Interlocked.Decrement(ref _lines);
+            Interlocked.Add(ref _bytes, -size);
+            return CaptureEnd.LineCap;
+        }
+        return null;
     }
 }

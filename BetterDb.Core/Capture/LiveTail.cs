@@ -25,7 +25,9 @@ public sealed class TailBlock
     /// <summary>Offset just past each line's '\n', for the first <see cref="LineCount"/> entries.</summary>
     public int[] LineEnds { get; private set; }
     /// <summary>Session-wide number of the first line (0-based).</summary>
-    public long FirstSeq { get; private set; }
+    public long FirstSeq { get; internal set; }
+    /// <summary>The cluster node the lines came from (a fan-out capture); null for a capture of one server.</summary>
+    public string? NodeId { get; private set; }
     public int LineCount { get; private set; }
     public int Length => LineCount == 0 ? 0 : LineEnds[LineCount - 1];
 
@@ -40,14 +42,14 @@ public sealed class TailBlock
     }
 
     /// <summary>A block holding a copy of <paramref name="data"/>, in <paramref name="reuse"/>'s arrays when they are big enough.</summary>
-    internal static TailBlock Copy(ReadOnlySpan<byte> data, ReadOnlySpan<int> lineEnds, long firstSeq, TailBlock? reuse)
+    internal static TailBlock Copy(ReadOnlySpan<byte> data, ReadOnlySpan<int> lineEnds, long firstSeq, TailBlock? reuse, string? nodeId = null)
     {
         var bytes = reuse is not null && reuse.Data.Length >= data.Length ? reuse.Data : GC.AllocateUninitializedArray<byte>(data.Length);
         var ends = reuse is not null && reuse.LineEnds.Length >= lineEnds.Length ? reuse.LineEnds : new int[lineEnds.Length];
         data.CopyTo(bytes);
         lineEnds.CopyTo(ends);
-        if (reuse is null) return new TailBlock(bytes, ends, lineEnds.Length, firstSeq);
-        (reuse.Data, reuse.LineEnds, reuse.LineCount, reuse.FirstSeq, reuse.Shared) = (bytes, ends, lineEnds.Length, firstSeq, false);
+        if (reuse is null) return new TailBlock(bytes, ends, lineEnds.Length, firstSeq) { NodeId = nodeId };
+        (reuse.Data, reuse.LineEnds, reuse.LineCount, reuse.FirstSeq, reuse.Shared, reuse.NodeId) = (bytes, ends, lineEnds.Length, firstSeq, false, nodeId);
         return reuse;
     }
 }
@@ -80,18 +82,23 @@ public sealed class LiveTail
     /// <summary>Blocks that left the backlog and that no viewer ever saw, to be filled again.</summary>
     private readonly Stack<TailBlock> _spare = new();
     private const int MaxSpare = 8;
+    // Several writers (a fan-out capture) each number their own lines: the tail numbers the blocks in the order they arrive.
+    private readonly bool _renumber;
+    private long _nextSeq;
 
     /// <summary>The backlog is the newest blocks that hold <paramref name="backlogLines"/> lines or <paramref name="backlogBytes"/> bytes, whichever comes first.</summary>
-    public LiveTail(int backlogLines = DefaultBacklogLines, long backlogBytes = DefaultBacklogBytes)
+    /// <param name="renumber">the tail of several writers (one per cluster node): lines are numbered in the order their blocks arrive.</param>
+    public LiveTail(int backlogLines = DefaultBacklogLines, long backlogBytes = DefaultBacklogBytes, bool renumber = false)
     {
         _backlogLines = backlogLines;
         _backlogBytes = backlogBytes;
+        _renumber = renumber;
     }
 
     public bool IsCompleted { get { lock (_gate) return _completed; } }
 
     /// <summary>Publishes a copy of <paramref name="data"/> (the lines ending at <paramref name="lineEnds"/>), in a recycled block when one is spare.</summary>
-    public void Publish(ReadOnlySpan<byte> data, ReadOnlySpan<int> lineEnds, long firstSeq)
+    public void Publish(ReadOnlySpan<byte> data, ReadOnlySpan<int> lineEnds, long firstSeq, string? nodeId = null)
     {
         TailBlock? spare;
         lock (_gate)
@@ -99,7 +106,7 @@ public sealed class LiveTail
             if (_completed) return;
             _spare.TryPop(out spare);
         }
-        Publish(TailBlock.Copy(data, lineEnds, firstSeq, spare));
+        Publish(TailBlock.Copy(data, lineEnds, firstSeq, spare, nodeId));
     }
 
     public void Publish(TailBlock block)
@@ -109,6 +116,11 @@ public sealed class LiveTail
         {
             if (_completed) return;
             viewers = _viewers;
+            if (_renumber)
+            {
+                block.FirstSeq = _nextSeq;
+                _nextSeq += block.LineCount;
+            }
             block.Shared |= viewers.Length > 0;
             _backlog.Enqueue(block);
             _backlogCount += block.LineCount;

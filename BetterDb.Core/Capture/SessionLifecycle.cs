@@ -57,6 +57,7 @@ public sealed class SessionLifecycle(IDbContextFactory<BetterDbContext> contexts
         row.OwnLinesDropped = final.OwnLinesDropped;
         row.TruncatedLines = final.TruncatedLines;
         row.LastLineUnterminated = final.LastLineUnterminated;
+        row.NodeSegmentsJson = NodeSegment.ToJson(final.NodeSegments) ?? row.NodeSegmentsJson;
         row.RunningKey = null;
         var recorded = CaptureSession.From(row);
         db.Outbox.Add(Outbox.Event(SessionEventType.Ended, row.Id, row.ConnectionId, recorded));

@@ -36,5 +36,23 @@ public static class ClusterNodeTarget
         return (ForNode(profile, node), node);
     }
 
+    /// <summary>
+    /// The primaries a fan-out capture reads: nodes with the primary role that serve slots (after a failover the old
+    /// primary stays listed, failed and without slots), whatever their health: one that cannot be reached is recorded
+    /// as its own failed segment.
+    /// </summary>
+    /// <exception cref="InvalidInputException">the connection is not a cluster, or no primary serves slots</exception>
+    public static async Task<IReadOnlyList<ClusterNode>> PrimariesAsync(ConnectionProfile profile, CancellationToken ct = default)
+    {
+        var topology = await ClusterTopology.DiscoverAsync(profile, ct);
+        if (!topology.IsCluster)
+            throw new InvalidInputException("fanOut",
+                $"Connection '{profile.Name}' ({profile.Endpoint}) is not a cluster, or its nodes could not be read{(topology.Error is { } e ? $" ({e})" : "")}: capture it without fanOut.");
+        var primaries = topology.Nodes.Where(n => n.IsPrimary && n.Slots.Count > 0 && n.Port > 0).ToList();
+        if (primaries.Count == 0)
+            throw new InvalidInputException("fanOut", $"The cluster of '{profile.Name}' lists no primary that serves slots.");
+        return primaries;
+    }
+
     private static string Shorten(string s) => s.Length > 60 ? s[..60] + "…" : s;
 }

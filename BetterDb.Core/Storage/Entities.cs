@@ -45,6 +45,8 @@ public sealed class SessionEntity
     public long MalformedCount { get; set; }
     public string? TerminationReason { get; set; }
     public string? TargetNode { get; set; }
+    /// <summary>A fan-out capture's per-node segments (JSON of <see cref="Capture.NodeSegment"/>s); null for a capture of one server or node.</summary>
+    public string? NodeSegmentsJson { get; set; }
     /// <summary>Lines of the app's own connections left out of the capture.</summary>
     public long OwnLinesDropped { get; set; }
     /// <summary>Lines longer than the line limit, kept cut with their length.</summary>

@@ -39,7 +39,7 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
         var primary = (await fx.Cluster.PrimariesAsync())[1];
         var nodeId = await RedisCluster.NodeIdAsync(primary);
         var session = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = nodeId });
-        await WaitForMonitorsAsync(primary, 1);
+        await RedisCluster.WaitForMonitorsAsync(primary, 1);
 
         var keys = Enumerable.Range(0, 60).Select(i => $"nc:{i}").ToArray();
         var db = _client.GetDatabase();
@@ -76,8 +76,8 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
             // Another node, named by the address the cluster announces, is free.
             var b = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = $"127.0.0.1:{primaries[2].Port}" });
             Assert.Equal(await RedisCluster.NodeIdAsync(primaries[2]), (await _api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{b.Id}")).GetProperty("targetNode").GetString());
-            await WaitForMonitorsAsync(primaries[2], 1);
-            Assert.Equal(1, await MonitorsAsync(primaries[0]));
+            await RedisCluster.WaitForMonitorsAsync(primaries[2], 1);
+            Assert.Equal(1, await RedisCluster.MonitorsAsync(primaries[0]));
             await _api.StopAsync(b.Id);
         }
         finally
@@ -93,7 +93,7 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
         var replica = fx.Cluster.Servers.First(s => !s.HasExited && !primaries.Contains(s));
         var nodeId = await RedisCluster.NodeIdAsync(replica);
         var session = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = nodeId });
-        await WaitForMonitorsAsync(replica, 1);
+        await RedisCluster.WaitForMonitorsAsync(replica, 1);
         // A write to a key its primary owns reaches the replica through replication, and its MONITOR shows it.
         var primaryPort = int.Parse((await replica.CliAsync("ROLE")).Split('\n')[2].Trim());
         var key = Enumerable.Range(0, 500).Select(i => $"nr:{i}").First(k => OwnerPort(k) == primaryPort);
@@ -157,19 +157,6 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
     {
         var config = _client.GetServer(_client.GetEndPoints()[0]).ClusterConfiguration!;
         return ((IPEndPoint)config.GetBySlot(key)!.EndPoint!).Port;
-    }
-
-    private static async Task<int> MonitorsAsync(RedisServer node) =>
-        (await node.CliAsync("CLIENT", "LIST")).Split('\n').Count(l => l.Contains(" flags=O ", StringComparison.Ordinal));
-
-    private static async Task WaitForMonitorsAsync(RedisServer node, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (await MonitorsAsync(node) < count)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no MONITOR client on port {node.Port}");
-            await Task.Delay(50);
-        }
     }
 }
 

@@ -132,6 +132,13 @@ public sealed class BetterDbApi(HttpClient http)
         }, done, what, timeout);
     }
 
+    /// <summary>
+    /// Like <see cref="WaitForLinesAsync"/>, but reads every line again each time: a running fan-out session's lines are
+    /// merged in timestamp order, so a node's chunk stored late can land before lines already read.
+    /// </summary>
+    public Task<List<LineDto>> WaitForMergedLinesAsync(string id, Func<List<LineDto>, bool> done, string what, TimeSpan? timeout = null) =>
+        Poll.UntilAsync(() => ReadAllLinesAsync(id), done, what, timeout);
+
     public async Task<string> ExportTextAsync(string id)
     {
         using var response = await Http.GetAsync($"/api/monitor/sessions/{id}/export?format=txt");

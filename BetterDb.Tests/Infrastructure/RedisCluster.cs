@@ -122,6 +122,20 @@ public sealed class RedisCluster : IAsyncDisposable
         return crc % 16384;
     }
 
+    /// <summary>How many MONITOR clients <paramref name="node"/> serves now (<c>CLIENT LIST</c>, flag O).</summary>
+    public static async Task<int> MonitorsAsync(RedisServer node) =>
+        (await node.CliAsync("CLIENT", "LIST")).Split('\n').Count(l => l.Contains(" flags=O ", StringComparison.Ordinal));
+
+    public static async Task WaitForMonitorsAsync(RedisServer node, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await MonitorsAsync(node) < count)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"fewer than {count} MONITOR clients on port {node.Port}");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Runs redis-cli in cluster mode (<c>-c</c>, following MOVED) against the seed.</summary>
     public Task<string> ClusterCliAsync(params string[] args) => Seed.CliAsync(["-c", .. args]);
 

@@ -712,6 +712,9 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
                     b.Property<long>("MalformedCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("NodeSegmentsJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Note")
                         .HasColumnType("TEXT");
 
