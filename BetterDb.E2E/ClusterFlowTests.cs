@@ -99,6 +99,19 @@ public sealed class ClusterFlowTests(AppFixture app, ITestOutputHelper output) :
         await p.TestId("stop-session").ClickAsync();
         await Expect(p.Page.Locator("[data-testid=node-segment][data-status=completed]")).ToHaveCountAsync(3);
         await ShotBothThemesAsync(p, "05-fan-out-stopped");
+        // One node's lines: picked in the filter bar, every row then shows that node.
+        var (oneKey, oneNode) = written.First();
+        await p.TestId("filter-node").ClickAsync();
+        await p.Page.Locator($"[data-testid=filter-node-option][data-node-id='{oneNode}']").ClickAsync();
+        await p.TestId("filter-apply").ClickAsync();
+        await Expect(p.Page).ToHaveURLAsync(new Regex($"node={oneNode}"));
+        await Expect(p.TestId("tail-line").Filter(new() { HasText = oneKey })).ToHaveCountAsync(1);
+        foreach (var other in written.Where(w => w.Value != oneNode))
+            await Expect(p.TestId("tail-line").Filter(new() { HasText = other.Key })).ToHaveCountAsync(0);
+        var nodes = await p.TestId("tail-line-node").AllInnerTextsAsync();
+        Assert.NotEmpty(nodes);
+        Assert.All(nodes, n => Assert.Equal(oneNode[..8], n.Trim()));
+        await ShotBothThemesAsync(p, "06-fan-out-one-node");
         var stored = await App.GetSessionAsync(id);
         Assert.Equal(3, stored.GetProperty("nodeSegments").GetArrayLength());
     }

@@ -36,7 +36,8 @@ public static class NumberedLines
         public bool Visit(ReadOnlySpan<byte> raw, string? nodeId)
         {
             var number = _line++;
-            if (!filter.Matches(raw, keySpecs)) return true;
+            // The scan reads every node (so numbers are the session's); a node filter is checked here, per line.
+            if ((filter.Node is not null && nodeId != filter.Node) || !filter.Matches(raw, keySpecs)) return true;
             if (Found.Count == limit)
             {
                 HasMore = true;

@@ -76,7 +76,7 @@ public sealed class TailFeed : IDisposable
     /// </summary>
     public void SetFilter(LineFilter? filter)
     {
-        _filter = filter is null || filter.IsEmpty ? null : filter;
+        _filter = filter is null || (filter.IsEmpty && filter.Node is null) ? null : filter;
         _shown.Clear();
         Hidden = 0;
         Matched = 0;

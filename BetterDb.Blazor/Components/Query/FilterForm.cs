@@ -16,7 +16,7 @@ public sealed class FilterForm
 {
     /// <summary>Field names as <see cref="InvalidInputException.Field"/> spells them.</summary>
     public const string CommandField = "command", ClientField = "client", KeyField = "key", DbField = "db",
-        AfterField = "afterTs", BeforeField = "beforeTs", TextField = "text";
+        AfterField = "afterTs", BeforeField = "beforeTs", TextField = "text", NodeField = "node";
 
     private static readonly string[] LocalFormats =
         ["yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm:ss.f", "yyyy-MM-ddTHH:mm:ss.ff", "yyyy-MM-ddTHH:mm:ss.fff"];
@@ -29,8 +29,10 @@ public sealed class FilterForm
     public string? After { get; set; }
     public string? Before { get; set; }
     public string? Text { get; set; }
+    /// <summary>One node of a fan-out session (its id); null for all of them.</summary>
+    public string? Node { get; set; }
 
-    public bool IsBlank => new[] { Command, Client, Key, Db, After, Before, Text }.All(string.IsNullOrWhiteSpace);
+    public bool IsBlank => new[] { Command, Client, Key, Db, After, Before, Text, Node }.All(string.IsNullOrWhiteSpace);
 
     /// <summary>The filter these fields describe; a bad value throws <see cref="InvalidInputException"/> naming its field.</summary>
     public LineFilter ToFilter(TimeZoneInfo zone)
@@ -46,6 +48,7 @@ public sealed class FilterForm
             [AfterField] = after?.ToString(CultureInfo.InvariantCulture),
             [BeforeField] = before?.ToString(CultureInfo.InvariantCulture),
             [TextField] = Text,
+            [NodeField] = Node,
         };
         try
         {
@@ -91,6 +94,7 @@ public sealed class FilterForm
         After = ToLocalText(filter.AfterTs, zone, endOfSecond: false),
         Before = ToLocalText(filter.BeforeTs, zone, endOfSecond: true),
         Text = filter.Text,
+        Node = filter.Node,
     };
 
     /// <summary>"get set, hget" -> "get,set,hget": commas or spaces both separate verbs (a verb never holds a space).</summary>
