@@ -71,6 +71,14 @@ public sealed class FanOutTests(RedisClusterFixture fx) : IAsyncLifetime
         Assert.NotEmpty(nodeLines);
         Assert.All(nodeLines, l => Assert.Equal(one, l.GetProperty("nodeId").GetString()));
         Assert.Equal(segments.Single(s => s.GetProperty("nodeId").GetString() == one).GetProperty("lineCount").GetInt64(), nodeLines.Count);
+
+        // The analysis of the whole session, and of one node (which node is hot).
+        var whole = await _api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}/analysis");
+        Assert.Equal(stored.GetProperty("lineCount").GetInt64(), whole.GetProperty("lineCount").GetInt64());
+        var ofOne = await _api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}/analysis?node={one}");
+        Assert.Equal(nodeLines.Count, ofOne.GetProperty("lineCount").GetInt64());
+        Assert.Equal(sets.Count(l => l.NodeId == one),
+            ofOne.GetProperty("commands").EnumerateArray().Single(c => c.GetProperty("cmd").GetString() == "SET").GetProperty("count").GetInt64());
     }
 
     [Fact]
