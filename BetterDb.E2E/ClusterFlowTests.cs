@@ -12,13 +12,19 @@ namespace BetterDb.E2E;
 /// <summary>Issue 18 item 2 in Chromium: on a cluster connection the start dialog picks the node, and the capture shows that node's commands.</summary>
 public sealed class ClusterFlowTests(AppFixture app, ITestOutputHelper output) : E2ETest(app, output)
 {
+    /// <summary>A connection to the cluster's seed; its id.</summary>
+    private async Task<string> AddConnectionAsync(string name, RedisCluster cluster)
+    {
+        using var created = await App.Http.PostAsJsonAsync("/api/connections", new { name, host = "127.0.0.1", port = cluster.Seed.Port });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
     [Fact]
     public async Task The_start_dialog_of_a_cluster_connection_captures_the_node_chosen()
     {
         await using var cluster = await RedisCluster.StartAsync(TimeSpan.FromMinutes(10));
-        using var created = await App.Http.PostAsJsonAsync("/api/connections", new { name = $"cluster-{Run}", host = "127.0.0.1", port = cluster.Seed.Port });
-        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-        var connectionId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var connectionId = await AddConnectionAsync($"cluster-{Run}", cluster);
         var target = (await cluster.PrimariesAsync())[1];
         var nodeId = await RedisCluster.NodeIdAsync(target);
 
@@ -64,9 +70,7 @@ public sealed class ClusterFlowTests(AppFixture app, ITestOutputHelper output) :
     public async Task A_fan_out_started_in_the_browser_shows_each_lines_node_and_a_segment_per_primary()
     {
         await using var cluster = await RedisCluster.StartAsync(TimeSpan.FromMinutes(10));
-        using var created = await App.Http.PostAsJsonAsync("/api/connections", new { name = $"fan-out-{Run}", host = "127.0.0.1", port = cluster.Seed.Port });
-        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-        var connectionId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var connectionId = await AddConnectionAsync($"fan-out-{Run}", cluster);
         var primaries = await cluster.PrimariesAsync();
 
         var p = await OpenAsync();

@@ -11,71 +11,53 @@ namespace BetterDb.Tests.Cluster;
 /// session, each line attributed to its node, merged in timestamp order, with a segment per node; caps are the session's.
 /// </summary>
 [Collection("redis-cluster")]
-public sealed class FanOutTests(RedisClusterFixture fx) : IAsyncLifetime
+public sealed class FanOutTests(RedisClusterFixture fx) : ClusterAppTest(fx)
 {
-    private TestApp _app = null!;
-    private BetterDbApi _api = null!;
-    private ConnectionMultiplexer _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        await fx.Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
-        _app = new TestApp(fx.SeedUrl);
-        _api = new BetterDbApi(_app.CreateClient());
-        _client = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{fx.Cluster.Seed.Port},abortConnect=false,connectTimeout=5000");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _client.DisposeAsync();
-        await _app.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_fan_out_sees_every_write_exactly_once_attributed_to_the_primary_that_ran_it()
     {
-        var primaries = await fx.Cluster.PrimariesAsync();
+        var primaries = await Fx.Cluster.PrimariesAsync();
         var ids = new Dictionary<int, string>();
         foreach (var p in primaries) ids[p.Port] = await RedisCluster.NodeIdAsync(p);
-        var session = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, fanOut = true });
+        var session = await Api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, fanOut = true });
         foreach (var p in primaries) await RedisCluster.WaitForMonitorsAsync(p, 1);
-        foreach (var r in fx.Cluster.Servers.Where(s => !primaries.Contains(s))) Assert.Equal(0, await RedisCluster.MonitorsAsync(r));
+        foreach (var r in Fx.Cluster.Servers.Where(s => !primaries.Contains(s))) Assert.Equal(0, await RedisCluster.MonitorsAsync(r));
 
         var keys = Enumerable.Range(0, 90).Select(i => $"fo:{i}").ToArray();
-        var db = _client.GetDatabase();
+        var db = Client.GetDatabase();
         foreach (var k in keys) await db.StringSetAsync(k, "v");
-        var lines = await _api.WaitForMergedLinesAsync(session.Id, ls => ls.Count(l => l.Cmd == "SET" && l.Keys.Any(k => k.StartsWith("fo:"))) >= keys.Length, "every write");
-        var stopped = await _api.StopAsync(session.Id);
+        var lines = await Api.WaitForMergedLinesAsync(session.Id, ls => ls.Count(l => l.Cmd == "SET" && l.Keys.Any(k => k.StartsWith("fo:"))) >= keys.Length, "every write");
+        var stopped = await Api.StopAsync(session.Id);
 
         var sets = lines.Where(l => l.Cmd == "SET" && l.Keys.Any(k => k.StartsWith("fo:"))).ToList();
         Assert.Equal(keys.Order(), sets.SelectMany(l => l.Keys).Order()); // exactly once: no replica's copy
-        foreach (var l in sets) Assert.Equal(ids[RedisClusterOwner(l.Keys[0])], l.NodeId);
+        foreach (var l in sets) Assert.Equal(ids[OwnerPort(l.Keys[0])], l.NodeId);
         Assert.Equal(3, sets.Select(l => l.NodeId).Distinct().Count());
         // Merged across nodes in timestamp order.
         var ts = lines.Where(l => l.Ts is not null).Select(l => l.TsRaw!).ToList();
         Assert.Equal(ts.OrderBy(t => decimal.Parse(t, System.Globalization.CultureInfo.InvariantCulture)), ts);
 
-        var stored = await _api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}");
+        var stored = await Api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}");
         Assert.Equal("completed", stored.GetProperty("status").GetString());
         Assert.Equal("manual_stop", stored.GetProperty("terminationReason").GetString());
         var segments = stored.GetProperty("nodeSegments").EnumerateArray().ToList();
         Assert.Equal(ids.Values.Order(), segments.Select(s => s.GetProperty("nodeId").GetString()).Order());
         Assert.All(segments, s => Assert.Equal("completed", s.GetProperty("status").GetString()));
         Assert.Equal(stored.GetProperty("lineCount").GetInt64(), segments.Sum(s => s.GetProperty("lineCount").GetInt64()));
-        Assert.Equal(stopped.LineCount, (await _api.ReadAllLinesAsync(session.Id)).Count);
+        Assert.Equal(stopped.LineCount, (await Api.ReadAllLinesAsync(session.Id)).Count);
 
         // One node's lines only, through the API's node filter.
         var one = ids[primaries[0].Port];
-        var page = await _api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}/lines?node={one}&limit=1000");
+        var page = await Api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}/lines?node={one}&limit=1000");
         var nodeLines = page.GetProperty("lines").EnumerateArray().ToList();
         Assert.NotEmpty(nodeLines);
         Assert.All(nodeLines, l => Assert.Equal(one, l.GetProperty("nodeId").GetString()));
         Assert.Equal(segments.Single(s => s.GetProperty("nodeId").GetString() == one).GetProperty("lineCount").GetInt64(), nodeLines.Count);
 
         // The analysis of the whole session, and of one node (which node is hot).
-        var whole = await _api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}/analysis");
+        var whole = await Api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}/analysis");
         Assert.Equal(stored.GetProperty("lineCount").GetInt64(), whole.GetProperty("lineCount").GetInt64());
-        var ofOne = await _api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}/analysis?node={one}");
+        var ofOne = await Api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}/analysis?node={one}");
         Assert.Equal(nodeLines.Count, ofOne.GetProperty("lineCount").GetInt64());
         Assert.Equal(sets.Count(l => l.NodeId == one),
             ofOne.GetProperty("commands").EnumerateArray().Single(c => c.GetProperty("cmd").GetString() == "SET").GetProperty("count").GetInt64());
@@ -84,41 +66,39 @@ public sealed class FanOutTests(RedisClusterFixture fx) : IAsyncLifetime
     [Fact]
     public async Task The_caps_are_the_sessions_total_and_a_second_fan_out_is_a_409()
     {
-        var session = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, fanOut = true, lineCap = 40 });
-        using (var again = await _api.PostJsonAsync("/api/monitor/sessions", new { connectionId = "default", fanOut = true }))
+        var session = await Api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, fanOut = true, lineCap = 40 });
+        using (var again = await Api.PostJsonAsync("/api/monitor/sessions", new { connectionId = "default", fanOut = true }))
         {
             await BetterDbApi.ExpectAsync(again, HttpStatusCode.Conflict);
             Assert.Equal(session.Id, (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runningSessionId").GetString());
         }
-        foreach (var p in await fx.Cluster.PrimariesAsync()) await RedisCluster.WaitForMonitorsAsync(p, 1);
-        var db = _client.GetDatabase();
-        for (var i = 0; i < 200 && !(await _api.GetSessionAsync(session.Id)).Status.Equals("truncated"); i++) await db.StringSetAsync($"fc:{i}", "v");
-        var ended = await _api.WaitForEndAsync(session.Id, TimeSpan.FromSeconds(20));
+        foreach (var p in await Fx.Cluster.PrimariesAsync()) await RedisCluster.WaitForMonitorsAsync(p, 1);
+        var db = Client.GetDatabase();
+        for (var i = 0; i < 200 && !(await Api.GetSessionAsync(session.Id)).Status.Equals("truncated"); i++) await db.StringSetAsync($"fc:{i}", "v");
+        var ended = await Api.WaitForEndAsync(session.Id, TimeSpan.FromSeconds(20));
         Assert.Equal("truncated", ended.Status);
         Assert.Equal("line_cap", ended.TerminationReason);
         Assert.Equal(40, ended.LineCount);
-        Assert.Equal(40, (await _api.ReadAllLinesAsync(session.Id)).Count);
-        var stored = await _api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}");
+        Assert.Equal(40, (await Api.ReadAllLinesAsync(session.Id)).Count);
+        var stored = await Api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}");
         Assert.Equal(40, stored.GetProperty("nodeSegments").EnumerateArray().Sum(s => s.GetProperty("lineCount").GetInt64()));
     }
 
     [Fact]
     public async Task Fan_out_on_a_standalone_server_or_with_a_target_node_is_a_clear_400()
     {
-        using (var both = await _api.PostJsonAsync("/api/monitor/sessions", new { connectionId = "default", fanOut = true, targetNodeId = "x" }))
+        using (var both = await Api.PostJsonAsync("/api/monitor/sessions", new { connectionId = "default", fanOut = true, targetNodeId = "x" }))
         {
             await BetterDbApi.ExpectAsync(both, HttpStatusCode.BadRequest);
             Assert.Equal("fanOut", (await both.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
         }
         await using var standalone = await RedisServer.StartAsync(TimeSpan.FromMinutes(5));
-        var connection = await _api.CreateConnectionAsync("standalone-fan-out", standalone.Port);
-        using var refused = await _api.PostJsonAsync("/api/monitor/sessions", new { connectionId = connection.Id, fanOut = true });
+        var connection = await Api.CreateConnectionAsync("standalone-fan-out", standalone.Port);
+        using var refused = await Api.PostJsonAsync("/api/monitor/sessions", new { connectionId = connection.Id, fanOut = true });
         await BetterDbApi.ExpectAsync(refused, HttpStatusCode.BadRequest);
         Assert.Contains("is not a cluster", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
     }
 
-    private int RedisClusterOwner(string key) =>
-        ((IPEndPoint)_client.GetServer(_client.GetEndPoints()[0]).ClusterConfiguration!.GetBySlot(key)!.EndPoint!).Port;
 }
 
 /// <summary>Fault injection on clusters of their own (three primaries that keep serving their slots when one is lost).</summary>

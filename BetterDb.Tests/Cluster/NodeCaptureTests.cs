@@ -12,48 +12,29 @@ namespace BetterDb.Tests.Cluster;
 /// node; pre-flight checks the node itself. Roles are looked up afresh (another test of the collection may fail over).
 /// </summary>
 [Collection("redis-cluster")]
-public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
+public sealed class NodeCaptureTests(RedisClusterFixture fx) : ClusterAppTest(fx)
 {
-    private TestApp _app = null!;
-    private BetterDbApi _api = null!;
-    private ConnectionMultiplexer _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        await fx.Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
-        _app = new TestApp(fx.SeedUrl);
-        _api = new BetterDbApi(_app.CreateClient());
-        // The client discovers the cluster from the seed and follows MOVED itself.
-        _client = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{fx.Cluster.Seed.Port},abortConnect=false,connectTimeout=5000");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _client.DisposeAsync();
-        await _app.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_capture_of_one_primary_sees_exactly_the_writes_to_its_slots()
     {
-        var primary = (await fx.Cluster.PrimariesAsync())[1];
+        var primary = (await Fx.Cluster.PrimariesAsync())[1];
         var nodeId = await RedisCluster.NodeIdAsync(primary);
-        var session = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = nodeId });
+        var session = await Api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = nodeId });
         await RedisCluster.WaitForMonitorsAsync(primary, 1);
 
         var keys = Enumerable.Range(0, 60).Select(i => $"nc:{i}").ToArray();
-        var db = _client.GetDatabase();
+        var db = Client.GetDatabase();
         foreach (var k in keys) await db.StringSetAsync(k, "v");
         var owned = keys.Where(k => OwnerPort(k) == primary.Port).ToHashSet();
         Assert.InRange(owned.Count, 5, 55); // the keys spread over the three primaries
 
-        var lines = await _api.WaitForLinesAsync(session.Id, ls => ls.Count(l => l.Cmd == "SET" && l.Keys.Any(owned.Contains)) >= owned.Count, "the node's writes");
-        await _api.StopAsync(session.Id);
+        var lines = await Api.WaitForLinesAsync(session.Id, ls => ls.Count(l => l.Cmd == "SET" && l.Keys.Any(owned.Contains)) >= owned.Count, "the node's writes");
+        await Api.StopAsync(session.Id);
 
         var captured = lines.Where(l => l.Cmd == "SET").SelectMany(l => l.Keys).Where(k => k.StartsWith("nc:")).ToList();
         Assert.Equal(owned.Order(), captured.Order());
         Assert.All(lines, l => Assert.Equal(nodeId, l.NodeId));
-        var stored = await _api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}");
+        var stored = await Api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{session.Id}");
         Assert.Equal(nodeId, stored.GetProperty("targetNode").GetString());
         Assert.Equal("completed", stored.GetProperty("status").GetString());
     }
@@ -61,12 +42,12 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
     [Fact]
     public async Task One_capture_per_node_while_another_node_can_start_and_a_node_can_be_named_by_address()
     {
-        var primaries = await fx.Cluster.PrimariesAsync();
+        var primaries = await Fx.Cluster.PrimariesAsync();
         var first = await RedisCluster.NodeIdAsync(primaries[0]);
-        var a = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = first });
+        var a = await Api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = first });
         try
         {
-            using (var again = await _api.PostJsonAsync("/api/monitor/sessions", new { connectionId = "default", durationMs = 60_000, targetNodeId = first }))
+            using (var again = await Api.PostJsonAsync("/api/monitor/sessions", new { connectionId = "default", durationMs = 60_000, targetNodeId = first }))
             {
                 await BetterDbApi.ExpectAsync(again, HttpStatusCode.Conflict);
                 var problem = await again.Content.ReadFromJsonAsync<JsonElement>();
@@ -74,63 +55,63 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
                 Assert.Contains(first, problem.GetProperty("detail").GetString());
             }
             // Another node, named by the address the cluster announces, is free.
-            var b = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = $"127.0.0.1:{primaries[2].Port}" });
-            Assert.Equal(await RedisCluster.NodeIdAsync(primaries[2]), (await _api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{b.Id}")).GetProperty("targetNode").GetString());
+            var b = await Api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = $"127.0.0.1:{primaries[2].Port}" });
+            Assert.Equal(await RedisCluster.NodeIdAsync(primaries[2]), (await Api.Http.GetFromJsonAsync<JsonElement>($"/api/monitor/sessions/{b.Id}")).GetProperty("targetNode").GetString());
             await RedisCluster.WaitForMonitorsAsync(primaries[2], 1);
             Assert.Equal(1, await RedisCluster.MonitorsAsync(primaries[0]));
-            await _api.StopAsync(b.Id);
+            await Api.StopAsync(b.Id);
         }
         finally
         {
-            await _api.StopAsync(a.Id);
+            await Api.StopAsync(a.Id);
         }
     }
 
     [Fact]
     public async Task A_replica_is_captured_when_named_and_its_lines_are_the_replicated_writes()
     {
-        var primaries = await fx.Cluster.PrimariesAsync();
-        var replica = fx.Cluster.Servers.First(s => !s.HasExited && !primaries.Contains(s));
+        var primaries = await Fx.Cluster.PrimariesAsync();
+        var replica = Fx.Cluster.Servers.First(s => !s.HasExited && !primaries.Contains(s));
         var nodeId = await RedisCluster.NodeIdAsync(replica);
-        var session = await _api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = nodeId });
+        var session = await Api.StartCaptureAsync(new { connectionId = "default", durationMs = 60_000, targetNodeId = nodeId });
         await RedisCluster.WaitForMonitorsAsync(replica, 1);
         // A write to a key its primary owns reaches the replica through replication, and its MONITOR shows it.
         var primaryPort = int.Parse((await replica.CliAsync("ROLE")).Split('\n')[2].Trim());
         var key = Enumerable.Range(0, 500).Select(i => $"nr:{i}").First(k => OwnerPort(k) == primaryPort);
-        await _client.GetDatabase().StringSetAsync(key, "replicated");
-        var lines = await _api.WaitForLinesAsync(session.Id, ls => ls.Any(l => l.Keys.Contains(key)), "the replicated write");
-        await _api.StopAsync(session.Id);
+        await Client.GetDatabase().StringSetAsync(key, "replicated");
+        var lines = await Api.WaitForLinesAsync(session.Id, ls => ls.Any(l => l.Keys.Contains(key)), "the replicated write");
+        await Api.StopAsync(session.Id);
         Assert.Contains(lines, l => l.Cmd == "SET" && l.Args.SequenceEqual([key, "replicated"]));
     }
 
     [Fact]
     public async Task A_node_that_is_not_in_the_cluster_or_a_standalone_server_is_a_clear_400()
     {
-        using (var unknown = await _api.PostJsonAsync("/api/monitor/sessions", new { connectionId = "default", targetNodeId = "0123456789abcdef" }))
+        using (var unknown = await Api.PostJsonAsync("/api/monitor/sessions", new { connectionId = "default", targetNodeId = "0123456789abcdef" }))
         {
             await BetterDbApi.ExpectAsync(unknown, HttpStatusCode.BadRequest);
             var problem = await unknown.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal("targetNodeId", problem.GetProperty("field").GetString());
             Assert.Contains("has no node '0123456789abcdef'", problem.GetProperty("detail").GetString());
-            Assert.Contains(await RedisCluster.NodeIdAsync(fx.Cluster.Seed), problem.GetProperty("detail").GetString()); // lists the nodes
+            Assert.Contains(await RedisCluster.NodeIdAsync(Fx.Cluster.Seed), problem.GetProperty("detail").GetString()); // lists the nodes
         }
 
         await using var standalone = await RedisServer.StartAsync(TimeSpan.FromMinutes(5));
-        var connection = await _api.CreateConnectionAsync("standalone", standalone.Port);
-        using var refused = await _api.PostJsonAsync("/api/monitor/sessions", new { connectionId = connection.Id, targetNodeId = "0123456789abcdef" });
+        var connection = await Api.CreateConnectionAsync("standalone", standalone.Port);
+        using var refused = await Api.PostJsonAsync("/api/monitor/sessions", new { connectionId = connection.Id, targetNodeId = "0123456789abcdef" });
         await BetterDbApi.ExpectAsync(refused, HttpStatusCode.BadRequest);
         var detail = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
         Assert.Contains("is not a cluster", detail);
-        Assert.Empty(await _api.Http.GetFromJsonAsync<JsonElement[]>($"/api/monitor/sessions?connectionId={connection.Id}") ?? []);
+        Assert.Empty(await Api.Http.GetFromJsonAsync<JsonElement[]>($"/api/monitor/sessions?connectionId={connection.Id}") ?? []);
     }
 
     [Fact]
     public async Task The_preflight_of_a_node_reads_that_node()
     {
-        var primary = (await fx.Cluster.PrimariesAsync())[2];
+        var primary = (await Fx.Cluster.PrimariesAsync())[2];
         var nodeId = await RedisCluster.NodeIdAsync(primary);
         // Only this node is busy: its INFO (not the seed's) carries the writes.
-        var db = _client.GetDatabase();
+        var db = Client.GetDatabase();
         var key = Enumerable.Range(0, 500).Select(i => $"np:{i}").First(k => OwnerPort(k) == primary.Port);
         using var load = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var writer = Task.Run(async () =>
@@ -139,7 +120,7 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
         });
         try
         {
-            using var response = await _api.PostJsonAsync("/api/monitor/sessions/preflight", new { connectionId = "default", targetNodeId = nodeId });
+            using var response = await Api.PostJsonAsync("/api/monitor/sessions/preflight", new { connectionId = "default", targetNodeId = nodeId });
             await BetterDbApi.ExpectAsync(response, HttpStatusCode.OK);
             var report = await response.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal(nodeId, report.GetProperty("targetNode").GetString());
@@ -152,12 +133,6 @@ public sealed class NodeCaptureTests(RedisClusterFixture fx) : IAsyncLifetime
         }
     }
 
-    /// <summary>The port of the primary that serves <paramref name="key"/>'s slot, as the client sees the cluster.</summary>
-    private int OwnerPort(string key)
-    {
-        var config = _client.GetServer(_client.GetEndPoints()[0]).ClusterConfiguration!;
-        return ((IPEndPoint)config.GetBySlot(key)!.EndPoint!).Port;
-    }
 }
 
 /// <summary>Fault injection on a cluster of its own (three primaries): the node a capture reads is killed mid-capture.</summary>
