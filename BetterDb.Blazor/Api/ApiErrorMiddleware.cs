@@ -25,7 +25,7 @@ internal sealed class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorM
         }
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
-            var storage = StorageHealth.Describe(ex);
+            var storage = context.RequestServices.GetRequiredService<StorageHealth>().Explain(ex);
             if (storage is null) log.LogError(ex, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
             else log.LogError("{Method} {Path}: storage failed: {Failure}", context.Request.Method, context.Request.Path, storage);
             var problem = storage is null

@@ -35,6 +35,19 @@ public sealed class StorageHealth
     }
 
     /// <summary>
+    /// <see cref="Describe"/>, and once storage is known to be gone, any SQLite error as that failure: a connection
+    /// opened after the file was deleted finds a new, empty database there ("no such table"), which is the same fault.
+    /// </summary>
+    public string? Explain(Exception ex)
+    {
+        if (Describe(ex) is { } described) return described;
+        if (Failure is not { } failure) return null;
+        for (var e = ex; e is not null; e = e.InnerException)
+            if (e is SqliteException) return failure;
+        return null;
+    }
+
+    /// <summary>
     /// What a storage exception means for a person, or null when it is not a storage failure: SQLite's disk full,
     /// read-only, I/O and cannot-open errors, and the operating system's disk full or read-only file system.
     /// </summary>
