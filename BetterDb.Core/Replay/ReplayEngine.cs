@@ -87,6 +87,7 @@ public sealed class ReplayEngine(SessionLines lines)
             Connections = planner.ConnectionsUsed,
             Clients = planner.ClientCount,
             DurationMs = Math.Round(elapsed.TotalMilliseconds, 1),
+            CommandsPerSec = elapsed.TotalSeconds > 0 ? Math.Round(counters.Sent / elapsed.TotalSeconds, 1) : 0,
             RepliesPerSec = elapsed.TotalSeconds > 0 ? Math.Round(counters.Replies / elapsed.TotalSeconds, 1) : 0,
             LatencyP50Ms = all.Count > 0 ? Ms(all.Percentile(0.5)) : null,
             LatencyP99Ms = all.Count > 0 ? Ms(all.Percentile(0.99)) : null,

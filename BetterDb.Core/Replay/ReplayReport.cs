@@ -27,6 +27,8 @@ public sealed record ReplayReport
     public int Connections { get; init; }
     public long Clients { get; init; }
     public double DurationMs { get; init; }
+    /// <summary>Captured commands sent per second of the run (the SELECTs it added are not counted; <see cref="RepliesPerSec"/> counts them).</summary>
+    public double CommandsPerSec { get; init; }
     public double RepliesPerSec { get; init; }
     public double? LatencyP50Ms { get; init; }
     public double? LatencyP99Ms { get; init; }
