@@ -66,18 +66,33 @@ public sealed class ReplayFixture : RedisAppFixture
         Poll.UntilAsync(() => GetReplayAsync(id), r => (string)r["status"]! is not ("queued" or "running"), $"replay {id} to end",
             timeout ?? TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
 
-    /// <summary>Every key of every db of a server with its DUMP, to compare two servers' contents byte for byte.</summary>
+    /// <summary>
+    /// Every key of every db of a server with its type and value, as bytes in hex, to compare two servers' contents byte for
+    /// byte. Members of sets and fields of hashes are sorted: a DUMP of them follows the server's hash order, which is
+    /// seeded per process, so two servers holding the same set dump it differently.
+    /// </summary>
     public static async Task<SortedDictionary<string, string>> ContentsAsync(ConnectionMultiplexer client)
     {
         var server = client.GetServer(client.GetEndPoints()[0]);
         var contents = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        static string Hex(RedisValue v) => Convert.ToHexString((byte[])v!);
+        static string Sorted(IEnumerable<string> items) => string.Join(",", items.Order(StringComparer.Ordinal));
         for (var db = 0; db < 16; db++)
         {
             var database = client.GetDatabase(db);
             await foreach (var key in server.KeysAsync(db, pageSize: 500))
             {
-                var dump = await database.KeyDumpAsync(key) ?? throw new InvalidOperationException($"key {key} vanished");
-                contents[$"{db}/{Convert.ToHexString((byte[])key!)}"] = Convert.ToHexString(dump);
+                var type = await database.KeyTypeAsync(key);
+                var value = type switch
+                {
+                    RedisType.String => Hex(await database.StringGetAsync(key)),
+                    RedisType.List => string.Join(",", (await database.ListRangeAsync(key)).Select(Hex)),
+                    RedisType.Set => Sorted((await database.SetMembersAsync(key)).Select(Hex)),
+                    RedisType.SortedSet => string.Join(",", (await database.SortedSetRangeByRankWithScoresAsync(key)).Select(e => $"{Hex(e.Element)}={e.Score:R}")),
+                    RedisType.Hash => Sorted((await database.HashGetAllAsync(key)).Select(e => $"{Hex(e.Name)}={Hex(e.Value)}")),
+                    _ => Convert.ToHexString(await database.KeyDumpAsync(key) ?? []),
+                };
+                contents[$"{db}/{Convert.ToHexString((byte[])key!)}"] = $"{type}:{value}";
             }
         }
         return contents;
