@@ -36,6 +36,8 @@ internal sealed class ConnectionStats
     public long OtherErrors { get; set; }
     public List<long> RepliesPerSecond { get; } = [];
     public List<long> ErrorsPerSecond { get; } = [];
+    /// <summary>At a paced run, how late each captured command was written against when it was due (written by the writer only).</summary>
+    public GapHistogram PacingLag { get; } = new();
 
     public VerbStats For(int verb)
     {
@@ -186,11 +188,15 @@ internal sealed class ReplayConnection
                 for (var k = i; k < j; k++)
                     if (!_slots.Wait(0)) await _slots.WaitAsync(ct);
                 var sentAt = Stopwatch.GetTimestamp();
+                var sentMicros = _paced ? ReplayClock.ToMicros(sentAt - _clock.StartTimestamp) : 0;
                 var captured = 0;
                 for (var k = i; k < j; k++)
                 {
                     _inFlight.Enqueue(new InFlight(sentAt, commands[k].Verb));
-                    if (!commands[k].Added) captured++;
+                    if (commands[k].Added) continue;
+                    captured++;
+                    // How late the command left against its place on the capture's clock (only the writer touches it).
+                    if (_paced) Stats.PacingLag.Add(sentMicros - commands[k].DueMicros);
                 }
                 Interlocked.Add(ref _written, j - i);
                 var end = commands[j - 1].End;

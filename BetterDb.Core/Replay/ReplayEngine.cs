@@ -69,6 +69,8 @@ public sealed class ReplayEngine(SessionLines lines)
         var original = new ReplayOriginal(planner.OriginalLines, Math.Round(span / 1000.0, 3),
             span > 0 ? Math.Round(planner.OriginalLines / (span / 1_000_000.0), 1) : 0);
         var all = new GapHistogram();
+        var lag = new GapHistogram();
+        foreach (var s in stats) lag.Merge(s.PacingLag);
         var commands = Commands(stats, verbs, planner.OriginalGaps, tally, all);
         return new ReplayReport
         {
@@ -91,6 +93,9 @@ public sealed class ReplayEngine(SessionLines lines)
             RepliesPerSec = elapsed.TotalSeconds > 0 ? Math.Round(counters.Replies / elapsed.TotalSeconds, 1) : 0,
             LatencyP50Ms = all.Count > 0 ? Ms(all.Percentile(0.5)) : null,
             LatencyP99Ms = all.Count > 0 ? Ms(all.Percentile(0.99)) : null,
+            PacingLagP50Ms = lag.Count > 0 ? Ms(lag.Percentile(0.5)) : null,
+            PacingLagP99Ms = lag.Count > 0 ? Ms(lag.Percentile(0.99)) : null,
+            PacingLagMaxMs = lag.Count > 0 ? Ms(lag.MaxMicros) : null,
             Commands = commands,
             Timeline = Timeline(stats),
             Original = original,

@@ -32,6 +32,10 @@ public sealed record ReplayReport
     public double RepliesPerSec { get; init; }
     public double? LatencyP50Ms { get; init; }
     public double? LatencyP99Ms { get; init; }
+    /// <summary>At the original pace or N x: how late commands were sent against their scaled capture time (p50, p99, max).</summary>
+    public double? PacingLagP50Ms { get; init; }
+    public double? PacingLagP99Ms { get; init; }
+    public double? PacingLagMaxMs { get; init; }
     public IReadOnlyList<ReplayCommandStats> Commands { get; init; } = [];
     public IReadOnlyList<ReplaySecond> Timeline { get; init; } = [];
     public required ReplayOriginal Original { get; init; }
