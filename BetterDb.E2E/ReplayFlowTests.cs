@@ -81,5 +81,21 @@ public sealed class ReplayFlowTests(AppFixture app, ITestOutputHelper output) : 
         // Back on the Replays page of the session, the run is listed.
         await p.TestId("replay-back").ClickAsync();
         await Expect(p.TestId("replay-row-link")).ToHaveCountAsync(1);
+
+        // A replay at the capture's own pace (3 s here) shows its counters live, and Cancel stops it.
+        using var started = await App.Http.PostAsJsonAsync($"/api/monitor/sessions/{sessionId}/replay", new { targetConnectionId = stagingId, pace = 0.05 });
+        Assert.True(started.StatusCode == HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+        var slowId = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await p.GotoAsync($"/replays/{slowId}");
+        await Expect(p.TestId("replay-status")).ToHaveTextAsync("running", new() { Timeout = 20_000 });
+        await EventuallyAsync(async () => await ReadIntAsync(p.TestId("replay-sent")) > 0, TimeSpan.FromSeconds(20), "the sent counter to move while it runs");
+        var first = await ReadIntAsync(p.TestId("replay-sent"));
+        await EventuallyAsync(async () => await ReadIntAsync(p.TestId("replay-sent")) > first, TimeSpan.FromSeconds(20), "the sent counter to move again");
+        await p.Page.Mouse.MoveAsync(1270, 890);
+        await ShotBothThemesAsync(p, "04-running");
+        await p.TestId("replay-cancel-run").ClickAsync();
+        await Expect(p.TestId("replay-status")).ToHaveTextAsync("cancelled", new() { Timeout = 20_000 });
+        var cancelled = await App.Http.GetFromJsonAsync<JsonElement>($"/api/replays/{slowId}");
+        Assert.InRange(cancelled.GetProperty("sent").GetInt64(), 1, 299);
     }
 }
