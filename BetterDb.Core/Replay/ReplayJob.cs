@@ -79,7 +79,8 @@ public sealed class ReplayJob(IDbContextFactory<BetterDbContext> contexts, Conne
         await using var db = await contexts.CreateDbContextAsync();
         var now = DateTime.UtcNow;
         var claimed = await db.Replays.Where(r => r.Id == id && r.Status == ReplayStatus.Queued.Word())
-            .ExecuteUpdateAsync(r => r.SetProperty(x => x.Status, ReplayStatus.Running.Word()).SetProperty(x => x.StartedAt, now));
+            .ExecuteUpdateAsync(r => r.SetProperty(x => x.Status, ReplayStatus.Running.Word()).SetProperty(x => x.StartedAt, now)
+                .SetProperty(x => x.HeartbeatAt, now));
         if (claimed == 1)
         {
             replays.Notify(id);
@@ -88,7 +89,7 @@ public sealed class ReplayJob(IDbContextFactory<BetterDbContext> contexts, Conne
         // Still running: the process that ran it died (this is Hangfire delivering the job again).
         var interrupted = await db.Replays.Where(r => r.Id == id && r.Status == ReplayStatus.Running.Word())
             .ExecuteUpdateAsync(r => r.SetProperty(x => x.Status, ReplayStatus.Failed.Word()).SetProperty(x => x.EndedAt, now)
-                .SetProperty(x => x.Error, "interrupted: the app process running the replay stopped; it is not resumed (its writes would land twice)"));
+                .SetProperty(x => x.Error, ReplayReclaim.Interrupted));
         if (interrupted == 1) replays.Notify(id);
         return null;
     }
@@ -111,7 +112,8 @@ public sealed class ReplayJob(IDbContextFactory<BetterDbContext> contexts, Conne
             while (await timer.WaitForNextTickAsync(stop))
             {
                 await using var db = await contexts.CreateDbContextAsync(stop);
-                await db.Replays.Where(r => r.Id == id).ExecuteUpdateAsync(r => r
+                var now = DateTime.UtcNow;
+                await db.Replays.Where(r => r.Id == id).ExecuteUpdateAsync(r => r.SetProperty(x => x.HeartbeatAt, now)
                     .SetProperty(x => x.LinesRead, counters.LinesRead).SetProperty(x => x.Sent, counters.Sent)
                     .SetProperty(x => x.Skipped, counters.Skipped).SetProperty(x => x.Errors, counters.Errors), stop);
                 if (await db.Replays.AsNoTracking().Where(r => r.Id == id).Select(r => r.CancelRequested).FirstOrDefaultAsync(stop))

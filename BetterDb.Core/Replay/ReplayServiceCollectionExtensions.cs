@@ -13,6 +13,8 @@ public static class ReplayServiceCollectionExtensions
         services.AddSingleton<ReplayEngine>();
         services.AddSingleton<ReplayService>();
         services.AddSingleton<ReplayJob>();
+        services.AddSingleton<ReplayReclaim>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReplayReclaim>());
         return services;
     }
 }

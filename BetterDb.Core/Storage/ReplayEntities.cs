@@ -35,6 +35,8 @@ public sealed class ReplayEntity
     /// <summary>Why a failed run failed.</summary>
     public string? Error { get; set; }
     public bool CancelRequested { get; set; }
+    /// <summary>The running replay's last sign of life (its progress write); a running row without one for long lost its process.</summary>
+    public DateTime? HeartbeatAt { get; set; }
     public string? JobId { get; set; }
     public string? ReportJson { get; set; }
 }

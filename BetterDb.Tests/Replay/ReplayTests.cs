@@ -1,7 +1,11 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using BetterDb.Core.Replay;
+using BetterDb.Core.Storage;
 using BetterDb.Testing;
 using BetterDb.Tests.Query;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace BetterDb.Tests.Replay;
@@ -253,6 +257,33 @@ public sealed class ReplayTests(ReplayFixture fx) : IAsyncLifetime
         Assert.StartsWith("ERR unknown command", (string)error["error"]!);
         var blpop = report["commands"]!.AsArray().Single(c => (string)c!["cmd"]! == "BLPOP")!;
         Assert.InRange((double)blpop["p50Ms"]!, 250, 2_000);
+    }
+
+    [Fact]
+    public async Task A_running_replay_whose_process_went_silent_is_marked_failed_and_a_live_one_is_left_alone()
+    {
+        var contexts = fx.App.Services.GetRequiredService<IDbContextFactory<BetterDbContext>>();
+        ReplayEntity Row(string id, DateTime? heartbeat) => new()
+        {
+            Id = id, SessionId = "s", TargetConnectionId = fx.TargetId, Status = "running", Pace = "original", Connections = "original",
+            Denylist = "[]", Filter = "", CreatedAt = DateTime.UtcNow.AddMinutes(-10), StartedAt = DateTime.UtcNow.AddMinutes(-10), HeartbeatAt = heartbeat,
+        };
+        var (dead, alive) = ("dead-" + Guid.NewGuid().ToString("N")[..8], "alive-" + Guid.NewGuid().ToString("N")[..8]);
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            db.Replays.AddRange(Row(dead, DateTime.UtcNow.AddMinutes(-5)), Row(alive, DateTime.UtcNow));
+            await db.SaveChangesAsync();
+        }
+
+        await fx.App.Services.GetRequiredService<ReplayReclaim>().ReclaimAsync(CancellationToken.None);
+
+        var failed = await fx.GetReplayAsync(dead);
+        Assert.Equal("failed", (string)failed["status"]!);
+        Assert.StartsWith("interrupted:", (string)failed["error"]!);
+        Assert.NotNull(failed["endedAt"]);
+        Assert.Equal("running", (string)(await fx.GetReplayAsync(alive))["status"]!);
+        await using (var db = await contexts.CreateDbContextAsync())
+            await db.Replays.Where(r => r.Id == alive).ExecuteDeleteAsync();
     }
 
     [Fact]

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace BetterDb.Core.Storage.Sqlite.Migrations
 {
     [DbContext(typeof(BetterDbContext))]
-    [Migration("20261202142537_Replays")]
+    [Migration("20261202145255_Replays")]
     partial class Replays
     {
         /// <inheritdoc />
@@ -630,6 +630,9 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
 
                     b.Property<string>("Filter")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("HeartbeatAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("JobId")

@@ -37,6 +37,7 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
                     Errors = table.Column<long>(type: "INTEGER", nullable: false),
                     Error = table.Column<string>(type: "TEXT", nullable: true),
                     CancelRequested = table.Column<bool>(type: "INTEGER", nullable: false),
+                    HeartbeatAt = table.Column<DateTime>(type: "TEXT", nullable: true),
                     JobId = table.Column<string>(type: "TEXT", nullable: true),
                     ReportJson = table.Column<string>(type: "TEXT", nullable: true)
                 },
