@@ -287,6 +287,49 @@ public sealed class ReplayTests(ReplayFixture fx) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_app_stopped_mid_replay_ends_it_failed_with_app_shutdown_and_does_not_run_it_again()
+    {
+        var app = new TestApp(fx.Url) { KeepDataDirectory = true };
+        string replayId;
+        try
+        {
+            using var http = app.CreateClient();
+            var api = new BetterDbApi(http);
+            var target = await api.CreateConnectionAsync("staging-2", fx.Target.Port);
+            var lines = Enumerable.Range(0, 300).Select(i => Line(i * 0.1, 0, "10.0.0.1:1000", "SET", $"stop:{i}", "1"));
+            var session = await ImportHelpers.ImportAsync(http, ImportHelpers.Utf8(string.Join("\n", lines) + "\n"), connectionId: "default");
+            using var response = await api.PostJsonAsync($"/api/monitor/sessions/{session["id"]}/replay", new { targetConnectionId = target.Id });
+            await BetterDbApi.ExpectAsync(response, HttpStatusCode.Accepted);
+            replayId = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!;
+            await Poll.UntilAsync(() => ImportHelpers.GetJsonAsync(http, $"/api/replays/{replayId}"), r => Number(r, "sent") >= 3, "the replay to send",
+                TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+
+        var again = new TestApp(fx.Url, dataDirectory: app.DataDirectory);
+        try
+        {
+            using var http = again.CreateClient();
+            var stopped = await ImportHelpers.GetJsonAsync(http, $"/api/replays/{replayId}");
+            Assert.Equal("failed", (string)stopped["status"]!);
+            Assert.StartsWith("app_shutdown", (string)stopped["error"]!);
+            var sent = Number(stopped, "sent");
+            Assert.InRange(sent, 3, 299);
+            // Hangfire's workers start with the app again: the replay stays as it ended.
+            await Task.Delay(3_000);
+            Assert.Equal(sent, Number(await ImportHelpers.GetJsonAsync(http, $"/api/replays/{replayId}"), "sent"));
+        }
+        finally
+        {
+            await again.DisposeAsync();
+            TestApp.TryDelete(app.DataDirectory);
+        }
+    }
+
+    [Fact]
     public async Task Bad_requests_are_400s_naming_the_field_and_unknown_ids_404s()
     {
         var id = await fx.ImportAsync([Line(0, 0, "10.0.0.1:1000", "SET", "x", "1")]);
