@@ -8,6 +8,8 @@ using BetterDb.Bench;
 //       its built dll, by default BetterDb.Blazor/bin/Release/net10.0/BetterDb.Blazor.dll: build it first)
 //   dotnet run -c Release --project BetterDb.Bench -- query [--corpus FILE]   (analysis and exports)
 //   dotnet run -c Release --project BetterDb.Bench -- diff [--lines N] [--rounds R]   (capture-vs-capture diff of two N-line sessions)
+//   dotnet run -c Release --project BetterDb.Bench -- replay [--corpus FILE] [--rounds R] [--connections original,1,4]
+//       (the corpus replayed as fast as possible into a private redis-server, beside redis-benchmark on it)
 var command = args.FirstOrDefault() ?? "help";
 var options = BenchOptions.Parse(args.Skip(1).ToArray());
 return command switch
@@ -16,11 +18,12 @@ return command switch
     "live" => await LiveBench.RunAsync(options),
     "query" => await QueryBench.RunAsync(options),
     "diff" => await DiffBench.RunAsync(options),
+    "replay" => await ReplayBench.RunAsync(options),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: BetterDb.Bench ingest [--corpus FILE] | live [--rounds R] [--warmup W] [--scale F] [--regimes a,b] [--tls] [--app NAME=PATH,...] | query [--corpus FILE] | diff [--lines N] [--rounds R]");
+    Console.Error.WriteLine("usage: BetterDb.Bench ingest [--corpus FILE] | live [--rounds R] [--warmup W] [--scale F] [--regimes a,b] [--tls] [--app NAME=PATH,...] | query [--corpus FILE] | diff [--lines N] [--rounds R] | replay [--corpus FILE] [--rounds R] [--connections original,1,4]");
     return 2;
 }

@@ -73,6 +73,14 @@ internal static class WebSetup
             o.WorkerCount = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BetterDb.Core.Webhooks.WebhookOptions>>().Value.Workers;
             o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
+        // Replays on their own queue too: one can take hours (at the capture's own pace), and must not hold the default workers.
+        services.AddHangfireServer(o =>
+        {
+            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:replays";
+            o.Queues = [BetterDb.Core.Replay.ReplayJob.Queue];
+            o.WorkerCount = 2;
+            o.SchedulePollingInterval = TimeSpan.FromSeconds(2);
+        });
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         services.AddBetterDbSecurity(configuration);
         return services;
@@ -100,6 +108,7 @@ internal static class WebSetup
         api.MapTriggerEndpoints();
         api.MapAnomalyEndpoints();
         api.MapWebhookEndpoints();
+        api.MapReplayEndpoints();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json");
     }

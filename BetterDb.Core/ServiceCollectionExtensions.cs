@@ -62,6 +62,7 @@ public static class ServiceCollectionExtensions
         services.AddBetterDbHistory(configuration);
         services.AddBetterDbWebhooks(configuration);
         services.AddBetterDbAnomalies(configuration);
+        services.AddBetterDbReplay();
         Retention.RetentionServiceCollectionExtensions.AddBetterDbRetention(services, configuration);
         return services;
     }

@@ -119,21 +119,18 @@ public sealed class RespConnection : IAsyncDisposable
     /// <summary>Writes one command to <paramref name="output"/> as a RESP array of bulk strings.</summary>
     public static void WriteCommand(IBufferWriter<byte> output, params string[] args)
     {
-        WriteHeader(output, '*', args.Length);
-        foreach (var a in args)
-        {
-            var bytes = Encoding.UTF8.GetBytes(a);
-            WriteHeader(output, '$', bytes.Length);
-            output.Write(bytes);
-            output.Write("\r\n"u8);
-        }
+        RespWriter.ArrayHeader(output, args.Length);
+        foreach (var a in args) RespWriter.Bulk(output, Encoding.UTF8.GetBytes(a));
     }
 
-    private static void WriteHeader(IBufferWriter<byte> output, char type, int n)
+    /// <summary>
+    /// Writes bytes that already are RESP commands (a replay's pipelined batch) straight to the socket, bypassing the
+    /// command buffer. One writer at a time; replies are read from <see cref="Input"/> meanwhile.
+    /// </summary>
+    public async ValueTask WriteRawAsync(ReadOnlyMemory<byte> commands, CancellationToken ct)
     {
-        output.Write([(byte)type]);
-        output.Write(Encoding.ASCII.GetBytes(n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        output.Write("\r\n"u8);
+        await _stream.WriteAsync(commands, ct);
+        await _stream.FlushAsync(ct);
     }
 
     public async Task FlushAsync(CancellationToken ct)

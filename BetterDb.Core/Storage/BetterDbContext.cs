@@ -26,6 +26,7 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
     public DbSet<TriggerEntity> Triggers => Set<TriggerEntity>();
     public DbSet<UserEntity> Users => Set<UserEntity>();
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
+    public DbSet<ReplayEntity> Replays => Set<ReplayEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
     {
@@ -117,6 +118,13 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
             e.ToTable("api_tokens");
             e.HasKey(x => x.Id);
             e.HasIndex(x => x.TokenHash).IsUnique();
+        });
+        b.Entity<ReplayEntity>(e =>
+        {
+            e.ToTable("replays");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.SessionId, x.CreatedAt });
+            e.HasIndex(x => x.Status);
         });
     }
 

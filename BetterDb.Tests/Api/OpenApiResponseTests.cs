@@ -25,6 +25,8 @@ public sealed class OpenApiResponseTests(RedisAppFixture fx)
     [InlineData("/api/monitor/sessions/{id}/lines", "get", "ReadSessionLines", "200")]
     [InlineData("/api/connections/{id}/history/info", "get", "InfoHistory", "200")]
     [InlineData("/api/webhooks/deliveries/{deliveryId}/redeliver", "post", "RedeliverWebhookDelivery", "202")]
+    [InlineData("/api/monitor/sessions/{id}/replay", "post", "ReplaySession", "202")]
+    [InlineData("/api/replays/{id}", "get", "GetReplay", "200")]
     public async Task An_operation_has_its_name_and_its_answers(string path, string method, string name, string success)
     {
         var op = await OperationAsync(path, method);

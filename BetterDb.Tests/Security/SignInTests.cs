@@ -80,9 +80,17 @@ public sealed class SignInTests(RedisAppFixture fx)
             Assert.Equal(HttpStatusCode.Forbidden, start.StatusCode);
             Assert.Contains("needs the operator role", (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
         }
+        // Replays: a viewer reads them; asking for one or cancelling one is an operator's.
+        Assert.Equal(HttpStatusCode.OK, (await asViewer.GetAsync("/api/replays")).StatusCode);
+        using (var replay = await asViewer.PostAsJsonAsync("/api/monitor/sessions/none/replay", new { targetConnectionId = "default" }))
+            Assert.Equal(HttpStatusCode.Forbidden, replay.StatusCode);
+        using (var cancel = await asViewer.PostAsync("/api/replays/none/cancel", null))
+            Assert.Equal(HttpStatusCode.Forbidden, cancel.StatusCode);
         var asOperator = Client(app, op);
         using (var start = await asOperator.PostAsJsonAsync("/api/monitor/sessions", new { connectionId = "default", durationMs = 1000 }))
             Assert.Equal(HttpStatusCode.Created, start.StatusCode);
+        using (var replay = await asOperator.PostAsJsonAsync("/api/monitor/sessions/none/replay", new { targetConnectionId = "default" }))
+            Assert.Equal(HttpStatusCode.NotFound, replay.StatusCode); // allowed: there is no such session
         using (var conn = await asOperator.PostAsJsonAsync("/api/connections", new { name = "by-operator", host = "127.0.0.1", port = 1 }))
             Assert.Equal(HttpStatusCode.Forbidden, conn.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await asOperator.GetAsync("/api/auth/tokens")).StatusCode); // even the list is an admin's
