@@ -23,11 +23,11 @@ public sealed class RedisCluster : IAsyncDisposable
         var servers = new List<RedisServer>();
         try
         {
-            // The bus port is given, not derived (port + 10000): a free port above 55535 would make that over 65535 and
-            // the node would refuse to start ("Redis port number too high").
-            var started = await Task.WhenAll(Enumerable.Range(0, nodes).Select(_ => RedisServer.StartAsync(maxLifetime ?? TimeSpan.FromMinutes(20),
-                ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "3000",
-                 "--cluster-port", RedisServer.FreePort().ToString(), .. extraArgs])));
+            // Each node's client port is at most 55535: Redis puts the cluster bus on port + 10000, and refuses to start
+            // ("Redis port number too high") when that is over 65535. The ports are all chosen at once, so they differ.
+            var ports = RedisServer.FreePorts(nodes, maxPort: 55535);
+            var started = await Task.WhenAll(ports.Select(port => RedisServer.StartOnAsync(port, maxLifetime ?? TimeSpan.FromMinutes(20),
+                ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "3000", .. extraArgs])));
             servers.AddRange(started);
             var create = new List<string> { "--cluster", "create" };
             create.AddRange(servers.Select(s => $"127.0.0.1:{s.Port}"));

@@ -28,9 +28,12 @@ public sealed class RedisServer : IAsyncDisposable
 
     /// <param name="extraArgs">more redis-server options, e.g. <c>"--maxmemory", "10mb"</c>.</param>
     /// <param name="maxLifetime">the server stops by itself after this long whatever happens.</param>
-    public static async Task<RedisServer> StartAsync(TimeSpan? maxLifetime = null, params string[] extraArgs)
+    public static Task<RedisServer> StartAsync(TimeSpan? maxLifetime = null, params string[] extraArgs) =>
+        StartOnAsync(FreePort(), maxLifetime, extraArgs);
+
+    /// <summary>A server on <paramref name="port"/> (one of <see cref="FreePorts"/>, say).</summary>
+    public static async Task<RedisServer> StartOnAsync(int port, TimeSpan? maxLifetime = null, params string[] extraArgs)
     {
-        var port = FreePort();
         var dir = Path.Combine(Path.GetTempPath(), $"betterdb-redis-{port}-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(dir);
         var psi = new ProcessStartInfo("timeout")
@@ -108,6 +111,29 @@ public sealed class RedisServer : IAsyncDisposable
     {
         try { return File.ReadAllText(Path.Combine(Directory, "redis.log")); }
         catch (IOException) { return "(no log)"; }
+    }
+
+    /// <summary><paramref name="count"/> different free ports, all held at once while they are chosen (so none is handed out twice).</summary>
+    public static IReadOnlyList<int> FreePorts(int count, int maxPort = 65535)
+    {
+        var listeners = new List<TcpListener>();
+        try
+        {
+            var ports = new List<int>();
+            while (ports.Count < count)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                listeners.Add(listener);
+                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+                if (port <= maxPort) ports.Add(port);
+            }
+            return ports;
+        }
+        finally
+        {
+            foreach (var l in listeners) l.Stop();
+        }
     }
 
     public static int FreePort()
