@@ -436,14 +436,17 @@ public sealed class CaptureSessionService
         public CaptureRun Run { get; } = run;
         /// <summary>The primary this run reads in a fan-out capture; null otherwise.</summary>
         public ClusterNode? Node { get; } = node;
-        public CaptureEnd? Ended { get; private set; }
-        public DateTime? EndedAt { get; private set; }
+        // How and when it ended, set once by its run and read by snapshots on other threads: one reference, never torn.
+        private sealed record Ending(CaptureEnd End, DateTime At);
+        private volatile Ending? _ended;
 
-        public void End(CaptureEnd end) => (Ended, EndedAt) = (end, DateTime.UtcNow);
+        public CaptureEnd? Ended => _ended?.End;
 
-        public NodeSegment Segment() => new(Node!.Id, Node.Address, Ended?.Status ?? CaptureStatus.Running,
-            Ended is null ? Run.Writer.ByteCount : Run.Writer.StoredBytes, Ended is null ? Run.Writer.LineCount : Run.Writer.StoredLines,
-            EndedAt, Ended?.Reason);
+        public void End(CaptureEnd end) => _ended = new Ending(end, DateTime.UtcNow);
+
+        public NodeSegment Segment() => _ended is { } e
+            ? new(Node!.Id, Node.Address, e.End.Status, Run.Writer.StoredBytes, Run.Writer.StoredLines, e.At, e.End.Reason)
+            : new(Node!.Id, Node.Address, CaptureStatus.Running, Run.Writer.ByteCount, Run.Writer.LineCount, null, null);
     }
 
     private sealed class RunningCapture(IReadOnlyList<NodeRun> runs, LiveTail tail, CaptureSession started, string key)

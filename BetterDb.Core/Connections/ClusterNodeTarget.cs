@@ -37,9 +37,7 @@ public static class ClusterNodeTarget
     }
 
     /// <summary>
-    /// The primaries a fan-out capture reads: nodes with the primary role that serve slots (after a failover the old
-    /// primary stays listed, failed and without slots), whatever their health: one that cannot be reached is recorded
-    /// as its own failed segment.
+    /// <see cref="NodesResult.FanOutPrimaries"/> read now; one that cannot be reached is recorded as its own failed segment.
     /// </summary>
     /// <exception cref="InvalidInputException">the connection is not a cluster, or no primary serves slots</exception>
     public static async Task<IReadOnlyList<ClusterNode>> PrimariesAsync(ConnectionProfile profile, CancellationToken ct = default)
@@ -48,7 +46,7 @@ public static class ClusterNodeTarget
         if (!topology.IsCluster)
             throw new InvalidInputException("fanOut",
                 $"Connection '{profile.Name}' ({profile.Endpoint}) is not a cluster, or its nodes could not be read{(topology.Error is { } e ? $" ({e})" : "")}: capture it without fanOut.");
-        var primaries = topology.Nodes.Where(n => n.IsPrimary && n.Slots.Count > 0 && n.Port > 0).ToList();
+        var primaries = topology.FanOutPrimaries;
         if (primaries.Count == 0)
             throw new InvalidInputException("fanOut", $"The cluster of '{profile.Name}' lists no primary that serves slots.");
         return primaries;

@@ -77,6 +77,12 @@ public sealed record NodesResult(bool IsCluster, IReadOnlyList<ClusterNode> Node
 {
     public int Primaries => Nodes.Count(n => n.IsPrimary);
     public int Replicas => Nodes.Count(n => n.Role == ClusterRole.Replica);
+
+    /// <summary>
+    /// The primaries a fan-out capture reads: primaries that serve slots at an address (after a failover the old primary
+    /// stays listed, failed and without slots), whatever their health.
+    /// </summary>
+    public IReadOnlyList<ClusterNode> FanOutPrimaries => Nodes.Where(n => n.IsPrimary && n.Slots.Count > 0 && n.Port > 0).ToList();
     /// <summary>Nodes whose health is not <c>online</c>.</summary>
     public int Unhealthy => Nodes.Count(n => !n.Healthy);
     public string? Error { get; init; }
