@@ -6,8 +6,10 @@ using BetterDb.Core;
 using BetterDb.Core.Storage;
 using Hangfire;
 using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Configuration.Json;
 using MudBlazor.Services;
 
@@ -53,12 +55,21 @@ internal static class WebSetup
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
 
-        services.AddHangfire((sp, c) => c
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseSQLiteStorage(sp.GetRequiredService<DataPaths>().HangfireDatabase,
-                new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(2) }));
+        // Jobs beside the app's data: the SQLite file in the data directory, or the same PostgreSQL database (schema
+        // "hangfire"), where several app processes share one queue and Hangfire runs each job and recurring tick once.
+        var postgres = StorageOptions.IsPostgres(configuration);
+        services.AddHangfire((sp, c) =>
+        {
+            c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            if (postgres)
+                c.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString),
+                    new PostgreSqlStorageOptions { SchemaName = "hangfire", QueuePollInterval = TimeSpan.FromSeconds(1) });
+            else
+                c.UseSQLiteStorage(sp.GetRequiredService<DataPaths>().HangfireDatabase,
+                    new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromSeconds(2) });
+        });
         services.AddHangfireServer(o =>
         {
             o.SchedulePollingInterval = TimeSpan.FromSeconds(2);
@@ -81,6 +92,7 @@ internal static class WebSetup
             o.WorkerCount = 2;
             o.SchedulePollingInterval = TimeSpan.FromSeconds(2);
         });
+        services.AddHostedService<OwnerAddress>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         services.AddBetterDbSecurity(configuration);
         return services;

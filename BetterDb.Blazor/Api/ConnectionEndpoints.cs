@@ -51,7 +51,7 @@ internal static class ConnectionEndpoints
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, ConnectionService connections, CaptureSessionService sessions,
         CancellationToken ct)
     {
-        if (sessions.IsRunningOn(id)) return ApiResults.Conflict("A capture is running on this connection; stop it first.");
+        if (await sessions.IsRunningOnAsync(id, ct)) return ApiResults.Conflict("A capture is running on this connection; stop it first.");
         return await connections.DeleteAsync(id, ct) ? TypedResults.NoContent() : NotFound(id);
     }
 

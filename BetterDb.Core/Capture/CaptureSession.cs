@@ -47,6 +47,9 @@ public sealed record CaptureSession
     /// <summary>The safety watchdog's last reading while the capture runs; null once it has ended.</summary>
     public WatchdogSignals? Watchdog { get; init; }
     public IReadOnlyList<NodeSegment>? NodeSegments { get; init; }
+    /// <summary>The app process that runs (or ran) the capture (<c>machine/pid/nonce</c>), and where it serves its UI when known.</summary>
+    public string? Owner { get; init; }
+    public string? OwnerUrl { get; init; }
 
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsRunning => Status == CaptureStatus.Running;
@@ -85,6 +88,8 @@ public sealed record CaptureSession
         Keep = e.Keep,
         Redacted = e.Redacted,
         NodeSegments = NodeSegment.FromJson(e.NodeSegmentsJson, WireName<CaptureStatus>.Stored(e.Status)),
+        Owner = e.OwnerInstance,
+        OwnerUrl = e.OwnerUrl,
     };
 }
 

@@ -142,6 +142,7 @@ public sealed class CaptureSessionService
                 RunningKey = busyKey,
                 TargetNode = node,
                 OwnerInstance = _instance.Id,
+                OwnerUrl = _instance.Url,
                 HeartbeatAt = now,
                 Status = CaptureStatus.Running.Word(),
                 Source = request.Source.Word(),
@@ -372,7 +373,11 @@ public sealed class CaptureSessionService
         return session;
     }
 
-    /// <summary>Stops a running capture and waits for it to be finalized. A finished session comes back unchanged.</summary>
+    /// <summary>
+    /// Stops a running capture and waits for it to be finalized. A finished session comes back unchanged. A capture
+    /// another app process runs (sharing the database) is asked to stop through the database, and awaited.
+    /// </summary>
+    /// <exception cref="ConflictException">the other process did not stop it within <see cref="RemoteStopWait"/></exception>
     public async Task<CaptureSession?> StopAsync(string id, CancellationToken ct = default)
     {
         if (_runs.TryGetValue(id, out var running))
@@ -380,7 +385,36 @@ public sealed class CaptureSessionService
             running.RequestStop(CaptureEnd.ManualStop);
             await running.Completion!.WaitAsync(ct);
         }
+        else await StopElsewhereAsync(id, ct);
         return await GetAsync(id, ct);
+    }
+
+    /// <summary>How long a stop of a capture in another process waits for that process to end it.</summary>
+    public static readonly TimeSpan RemoteStopWait = TimeSpan.FromSeconds(20);
+
+    private async Task StopElsewhereAsync(string id, CancellationToken ct)
+    {
+        var running = CaptureStatus.Running.Word();
+        await using (var db = await _contexts.CreateDbContextAsync(ct))
+        {
+            var now = DateTime.UtcNow;
+            var asked = await db.Sessions.Where(s => s.Id == id && s.Status == running && s.OwnerInstance != _instance.Id)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.StopRequestedAt, now), ct);
+            if (asked == 0) return;
+        }
+        var deadline = DateTime.UtcNow + RemoteStopWait;
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+            await using var db = await _contexts.CreateDbContextAsync(ct);
+            var row = await db.Sessions.AsNoTracking().Where(s => s.Id == id).Select(s => new { s.Status, s.OwnerInstance }).FirstOrDefaultAsync(ct);
+            if (row is null || row.Status != running) return;
+            if (DateTime.UtcNow > deadline)
+                throw new ConflictException(
+                    $"The capture runs in another app process ({row.OwnerInstance}), which has not stopped it within {RemoteStopWait.TotalSeconds:0} s. " +
+                    "It stops it as soon as it sees the request; if that process is gone, the capture is ended (interrupted) once its heartbeat times out.",
+                    id);
+        }
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken ct = default)
@@ -390,6 +424,7 @@ public sealed class CaptureSessionService
             running.RequestStop(CaptureEnd.ManualStop);
             await running.Completion!.WaitAsync(ct);
         }
+        else await StopElsewhereAsync(id, ct);
         await using var db = await _contexts.CreateDbContextAsync(ct);
         var entity = await db.Sessions.FirstOrDefaultAsync(s => s.Id == id, ct);
         if (entity is null) return false;
@@ -408,8 +443,25 @@ public sealed class CaptureSessionService
     /// <summary>The live feed of a running capture; null once it has ended.</summary>
     public LiveTail? GetLiveTail(string id) => _runs.TryGetValue(id, out var r) ? r.Tail : null;
 
-    /// <summary>Whether this process runs a capture of the connection (any of its nodes).</summary>
-    public bool IsRunningOn(string connectionId) => _runs.Values.Any(r => r.ConnectionId == connectionId);
+    /// <summary>Whether any app process sharing the database runs a capture of the connection (any of its nodes).</summary>
+    public async Task<bool> IsRunningOnAsync(string connectionId, CancellationToken ct = default)
+    {
+        if (_runs.Values.Any(r => r.ConnectionId == connectionId)) return true;
+        var running = CaptureStatus.Running.Word();
+        await using var db = await _contexts.CreateDbContextAsync(ct);
+        return await db.Sessions.AnyAsync(s => s.ConnectionId == connectionId && s.Status == running, ct);
+    }
+
+    /// <summary>The captures this process runs, with their live counters.</summary>
+    public IReadOnlyList<CaptureSession> RunningHere() => _runs.Values.Select(r => r.Snapshot()).ToList();
+
+    /// <summary>Asks a capture this process runs to stop (another process was asked to stop it); false when it does not run here.</summary>
+    internal bool RequestStopHere(string id)
+    {
+        if (!_runs.TryGetValue(id, out var running)) return false;
+        running.RequestStop(CaptureEnd.ManualStop);
+        return true;
+    }
 
     /// <summary>Whether this process runs the capture that holds the connection (<paramref name="node"/> null) or that node of it.</summary>
     public bool IsRunningOn(string connectionId, string? node) => _runs.Values.Any(r => r.Key == SessionLifecycle.RunningKey(connectionId, node));

@@ -42,9 +42,29 @@ public sealed class SessionLifecycle(IDbContextFactory<BetterDbContext> contexts
 
     /// <summary>Writes how a session ended (its counts, status and reason) with its <c>session.ended</c> event, and frees its running key.</summary>
     /// <returns>the session as recorded; null when there is no such session any more</returns>
-    public async Task<CaptureSession?> EndAsync(CaptureSession final, CancellationToken ct = default)
+    public Task<CaptureSession?> EndAsync(CaptureSession final, CancellationToken ct = default) => EndAsync(final, claim: false, null, ct);
+
+    /// <summary>
+    /// Ends a session whose owner is gone, if it still runs and (<paramref name="staleBefore"/> given) its heartbeat is
+    /// still older than that: the condition and the end are one transaction, so of several processes that find the
+    /// same dead owner one ends the session (and sends its one "ended" event); null for the others.
+    /// </summary>
+    public Task<CaptureSession?> EndAbandonedAsync(CaptureSession final, DateTime? staleBefore, CancellationToken ct = default) =>
+        EndAsync(final, claim: true, staleBefore, ct);
+
+    private async Task<CaptureSession?> EndAsync(CaptureSession final, bool claim, DateTime? staleBefore, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var transaction = claim ? await db.Database.BeginTransactionAsync(ct) : null;
+        if (claim)
+        {
+            var running = CaptureStatus.Running.Word();
+            var abandoned = db.Sessions.Where(s => s.Id == final.Id && s.Status == running);
+            if (staleBefore is { } stale) abandoned = abandoned.Where(s => s.HeartbeatAt == null || s.HeartbeatAt < stale);
+            // The claim: an UPDATE takes the row's write lock, so a second claimant waits, then finds it no longer running.
+            var claimed = await abandoned.ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, final.Status.Word()), ct);
+            if (claimed == 0) return null;
+        }
         var row = await db.Sessions.FirstOrDefaultAsync(s => s.Id == final.Id, ct);
         if (row is null) return null;
         row.Status = final.Status.Word();
@@ -62,6 +82,7 @@ public sealed class SessionLifecycle(IDbContextFactory<BetterDbContext> contexts
         var recorded = CaptureSession.From(row);
         db.Outbox.Add(Outbox.Event(SessionEventType.Ended, row.Id, row.ConnectionId, recorded));
         await db.SaveChangesAsync(ct);
+        if (transaction is not null) await transaction.CommitAsync(ct);
         dispatcher.Signal();
         return recorded;
     }

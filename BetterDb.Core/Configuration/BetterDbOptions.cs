@@ -17,6 +17,12 @@ public sealed class BetterDbOptions
     public DefaultConnectionTlsOptions DefaultConnectionTls { get; set; } = new();
 
     public MonitorOptions Monitor { get; set; } = new();
+
+    /// <summary>
+    /// Where users reach this app process (<c>https://betterdb-2.internal</c>): other processes sharing the database link
+    /// to it for the live view of the captures it runs. Unset, the address it listens on is used.
+    /// </summary>
+    public string? PublicUrl { get; set; }
 }
 
 /// <summary>
@@ -85,6 +91,9 @@ public sealed class BetterDbOptionsValidator : IValidateOptions<BetterDbOptions>
             errors.Add($"BetterDb:Monitor:DefaultByteCap must be a positive number of bytes (got {o.Monitor.DefaultByteCap}).");
         if (o.Monitor.DefaultLineCap <= 0)
             errors.Add($"BetterDb:Monitor:DefaultLineCap must be a positive number of lines (got {o.Monitor.DefaultLineCap}).");
+        if (!string.IsNullOrWhiteSpace(o.PublicUrl)
+            && !(Uri.TryCreate(o.PublicUrl, UriKind.Absolute, out var publicUrl) && publicUrl.Scheme is "http" or "https"))
+            errors.Add($"BetterDb:PublicUrl must be an absolute http or https URL (got '{o.PublicUrl}').");
         if (o.Monitor.MaxArgumentBytesShown is < 256 or > 16 * 1024 * 1024)
             errors.Add($"BetterDb:Monitor:MaxArgumentBytesShown must be between 256 and 16777216 bytes (got {o.Monitor.MaxArgumentBytesShown}).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

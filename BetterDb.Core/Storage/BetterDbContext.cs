@@ -1,9 +1,14 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace BetterDb.Core.Storage;
 
-public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) : DbContext(options)
+/// <summary>
+/// The app's data. One model for every provider; each provider has its own subclass only so that its migrations
+/// (SQLite's are this class's, PostgreSQL's <see cref="Postgres.PostgresBetterDbContext"/>'s) are found apart.
+/// </summary>
+public class BetterDbContext(DbContextOptions<BetterDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<ConnectionEntity> Connections => Set<ConnectionEntity>();
     public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
@@ -28,6 +33,9 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<ReplayEntity> Replays => Set<ReplayEntity>();
 
+    /// <summary>The Data Protection key ring when the database is shared by several app processes (PostgreSQL); SQLite keeps it in files.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
     {
         // SQLite keeps no kind: everything we write is UTC, so say so on the way back.
@@ -50,6 +58,7 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
             e.HasIndex(x => new { x.ConnectionId, x.StartedAt });
             e.HasIndex(x => x.Status);
             e.HasIndex(x => x.RunningKey).IsUnique();
+            e.Property(x => x.OwnerUrl).HasMaxLength(500);
         });
         b.Entity<ChunkEntity>(e =>
         {
@@ -126,6 +135,7 @@ public sealed class BetterDbContext(DbContextOptions<BetterDbContext> options) :
             e.HasIndex(x => new { x.SessionId, x.CreatedAt });
             e.HasIndex(x => x.Status);
         });
+        b.Entity<DataProtectionKey>(e => e.ToTable("data_protection_keys"));
     }
 
     /// <summary>The instance history's tables: each slot, entry or snapshot is unique, so no process stores one twice.</summary>

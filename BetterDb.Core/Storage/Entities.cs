@@ -68,6 +68,10 @@ public sealed class SessionEntity
     /// <summary>The app process that runs (or ran) the capture, and its last sign of life while it runs.</summary>
     public string? OwnerInstance { get; set; }
     public DateTime? HeartbeatAt { get; set; }
+    /// <summary>Where the owner serves its UI (its <c>BetterDb:PublicUrl</c>), so another process can link to the live view.</summary>
+    public string? OwnerUrl { get; set; }
+    /// <summary>Set by another app process asked to stop (or delete) the capture; the owner sees it and stops.</summary>
+    public DateTime? StopRequestedAt { get; set; }
     /// <summary>When an imported file was uploaded (its StartedAt/EndedAt are its first and last timestamps).</summary>
     public DateTime? ImportedAt { get; set; }
     /// <summary>An imported file's last line had no terminator: a txt export gives it back without one.</summary>

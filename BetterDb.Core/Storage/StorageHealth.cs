@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace BetterDb.Core.Storage;
 
@@ -43,13 +44,14 @@ public sealed class StorageHealth
         if (Describe(ex) is { } described) return described;
         if (Failure is not { } failure) return null;
         for (var e = ex; e is not null; e = e.InnerException)
-            if (e is SqliteException) return failure;
+            if (e is SqliteException or NpgsqlException) return failure;
         return null;
     }
 
     /// <summary>
     /// What a storage exception means for a person, or null when it is not a storage failure: SQLite's disk full,
-    /// read-only, I/O and cannot-open errors, and the operating system's disk full or read-only file system.
+    /// read-only, I/O and cannot-open errors, PostgreSQL's disk full, read-only and a server that is down or cannot be
+    /// reached, and the operating system's disk full or read-only file system.
     /// </summary>
     public static string? Describe(Exception ex)
     {
@@ -65,6 +67,14 @@ public sealed class StorageHealth
                     return $"the database cannot be written: it is read-only ({e.Message})";
                 case SqliteException { SqliteErrorCode: 10 or 14 or 11 or 26 }:
                     return $"the database could not be read or written ({e.Message})";
+                case PostgresException { SqlState: PostgresErrorCodes.DiskFull }:
+                    return $"the disk holding the database is full ({e.Message})";
+                case PostgresException { SqlState: PostgresErrorCodes.ReadOnlySqlTransaction }:
+                    return $"the database cannot be written: it is read-only ({e.Message})";
+                case PostgresException { SqlState: var state } when state.StartsWith("08", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal):
+                    return $"the database server is not available ({e.Message})";
+                case NpgsqlException { IsTransient: true } and not PostgresException:
+                    return $"the database server could not be reached ({e.Message})";
                 case IOException io when io.HResult is 28 or 30 || io.Message.Contains("No space left", StringComparison.Ordinal):
                     return $"the disk refused a write ({io.Message})";
             }

@@ -83,6 +83,11 @@ public sealed class AppProcess : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Information";
         psi.Environment["Logging__LogLevel__Microsoft.EntityFrameworkCore.Migrations"] = "Information";
         psi.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
+        if (PostgresServer.Requested)
+        {
+            psi.Environment["BetterDb__Storage__Provider"] = "postgres";
+            psi.Environment["BetterDb__Storage__ConnectionString"] = PostgresServer.Shared.CreateDatabase(key: dataDirectory);
+        }
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet");

@@ -40,6 +40,11 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
     public TimeSpan FlushInterval { get; }
+
+    /// <summary>The app's PostgreSQL database when the tests run on PostgreSQL (<see cref="PostgresServer.Requested"/>); else null.</summary>
+    public string? PostgresConnectionString => _postgres;
+
+    private string? _postgres;
     public bool KeepDataDirectory { get; set; }
 
     public static string NewDataDirectory()
@@ -70,6 +75,13 @@ public sealed class TestApp : WebApplicationFactory<Program>
             ["Logging:LogLevel:Hangfire"] = "Error",
         };
         foreach (var (key, value) in _settings) settings[key] = value;
+        // The run on PostgreSQL: a database per data directory (a restart on the same directory finds its data again).
+        if (PostgresServer.Requested && !settings.ContainsKey("BetterDb:Storage:Provider"))
+        {
+            _postgres = PostgresServer.Shared.CreateDatabase(key: DataDirectory);
+            settings["BetterDb:Storage:Provider"] = "postgres";
+            settings["BetterDb:Storage:ConnectionString"] = _postgres;
+        }
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(l => l.AddProvider(_logs));
         builder.ConfigureTestServices(HangfireIsolation.Apply);
@@ -88,7 +100,11 @@ public sealed class TestApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing && _ownsDirectory && !KeepDataDirectory) TryDelete(DataDirectory);
+        if (disposing && _ownsDirectory && !KeepDataDirectory)
+        {
+            TryDelete(DataDirectory);
+            if (_postgres is not null) PostgresServer.Shared.DropDatabase(_postgres);
+        }
     }
 
     internal static void TryDelete(string dir)

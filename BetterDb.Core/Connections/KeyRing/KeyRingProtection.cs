@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Xml.Linq;
 using BetterDb.Core.Configuration;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
@@ -34,19 +35,29 @@ public static class KeyRingProtection
     public static KeyRingStatus AddBetterDbDataProtection(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
     {
         var keysDirectory = Path.Combine(dataDirectory, "keys");
-        PrivateFiles.EnsureDirectory(keysDirectory);
         var builder = services.AddDataProtection().SetApplicationName("BetterDb");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
-            o.XmlRepository = new PrivateFileSystemXmlRepository(new DirectoryInfo(keysDirectory), sp.GetRequiredService<ILoggerFactory>())));
+        // Several app processes on one PostgreSQL must decrypt each other's secrets (and sign-in cookies): one key
+        // ring, in the shared database. On SQLite (one machine) the ring stays in files beside the database.
+        var shared = Storage.StorageOptions.IsPostgres(configuration);
+        if (shared)
+            services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+                o.XmlRepository = new EntityFrameworkCoreXmlRepository<Storage.BetterDbContext>(sp, sp.GetRequiredService<ILoggerFactory>())));
+        else
+        {
+            PrivateFiles.EnsureDirectory(keysDirectory);
+            services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
+                o.XmlRepository = new PrivateFileSystemXmlRepository(new DirectoryInfo(keysDirectory), sp.GetRequiredService<ILoggerFactory>())));
+        }
 
-        var (status, encryptor) = Choose(configuration, dataDirectory, builder, services);
-        if (encryptor is not null) SealPlaintextKeys(keysDirectory, encryptor);
+        var (status, encryptor) = Choose(configuration,
+            shared ? ("the database's data_protection_keys table", "the database") : (keysDirectory, "the data folder"), dataDirectory, builder, services);
+        if (encryptor is not null && !shared) SealPlaintextKeys(keysDirectory, encryptor);
         services.AddSingleton(status);
         services.AddHostedService<KeyRingStatusLog>();
         return status;
     }
 
-    private static (KeyRingStatus, IXmlEncryptor?) Choose(IConfiguration configuration, string dataDirectory, IDataProtectionBuilder builder, IServiceCollection services)
+    private static (KeyRingStatus, IXmlEncryptor?) Choose(IConfiguration configuration, (string Where, string CopyOf) keys, string dataDirectory, IDataProtectionBuilder builder, IServiceCollection services)
     {
         var section = configuration.GetSection(Section);
         var certificatePath = section["CertificatePath"];
@@ -91,7 +102,7 @@ public static class KeyRingProtection
             return (new KeyRingStatus("key", $"Encrypted (AES-256-GCM) with {source} (key id {kek.Id}).", null), encryptor);
         }
         return (new KeyRingStatus("none", "Not encrypted.",
-            $"The Data Protection keys in {Path.Combine(dataDirectory, "keys")} are stored unencrypted: anyone with a copy of the data folder can decrypt the stored Redis passwords. " +
+            $"The Data Protection keys in {keys.Where} are stored unencrypted: anyone with a copy of {keys.CopyOf} can decrypt the stored Redis passwords. " +
             $"Set {Section}:KeyFile (a file outside the data folder) or the environment variable BetterDb__DataProtection__Key, or {Section}:CertificatePath."), null);
     }
 

@@ -817,6 +817,10 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
                     b.Property<string>("OwnerInstance")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OwnerUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("Redacted")
                         .HasColumnType("INTEGER");
 
@@ -838,6 +842,9 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
 
                     b.Property<string>("Status")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StopRequestedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("TargetNode")
@@ -1122,6 +1129,23 @@ namespace BetterDb.Core.Storage.Sqlite.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("webhooks", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("data_protection_keys", (string)null);
                 });
 #pragma warning restore 612, 618
         }
