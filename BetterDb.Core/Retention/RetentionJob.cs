@@ -137,7 +137,7 @@ public sealed class RetentionJob(
     /// </summary>
     private static async Task<string> CompactAsync(BetterDbContext db, long threshold, CancellationToken ct)
     {
-        if (!db.Database.IsSqlite()) return "Compaction: not SQLite, left to the server.";
+        if (!db.Database.IsSqlite()) return "Compaction: left to the database server (PostgreSQL autovacuum).";
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try

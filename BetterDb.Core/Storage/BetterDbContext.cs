@@ -36,6 +36,34 @@ public class BetterDbContext(DbContextOptions<BetterDbContext> options) : DbCont
     /// <summary>The Data Protection key ring when the database is shared by several app processes (PostgreSQL); SQLite keeps it in files.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        ToStoredPrecision();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
+    {
+        ToStoredPrecision();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
+    }
+
+    /// <summary>
+    /// Times to whole microseconds before they are written, in the entity too: PostgreSQL keeps no finer, so an entity
+    /// answered right after saving (a created schedule's createdAt) must equal the same row read back later. SQLite
+    /// gets the same, so both providers answer alike.
+    /// </summary>
+    private void ToStoredPrecision()
+    {
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.State is not (EntityState.Added or EntityState.Modified)) continue;
+            foreach (var property in entry.Properties)
+                if (property.CurrentValue is DateTime time && time.Ticks % 10 != 0)
+                    property.CurrentValue = new DateTime(time.Ticks - time.Ticks % 10, time.Kind);
+        }
+    }
+
     protected override void ConfigureConventions(ModelConfigurationBuilder b)
     {
         // SQLite keeps no kind: everything we write is UTC, so say so on the way back.

@@ -18,6 +18,8 @@ namespace BetterDb.Tests.Api;
 /// still reads the password across a restart (a real redis-server checks it).
 /// </summary>
 [Collection(ApiCollection.Name)]
+// The key ring in the data folder's files (on PostgreSQL it lives in the database).
+[Trait(StorageTrait.Name, StorageTrait.SqliteOnly)]
 public sealed class KeyRingAtRestTests(RedisAppFixture fx) : IDisposable
 {
     private readonly string _outside = Directory.CreateTempSubdirectory("betterdb-kek-").FullName;

@@ -188,3 +188,15 @@ public sealed class PostgresServer : IDisposable
         TestApp.TryDelete(_directory);
     }
 }
+
+/// <summary>
+/// Which tests the run on PostgreSQL (<see cref="PostgresServer.ProviderVariable"/>) leaves out:
+/// <see cref="SqliteOnly"/> ones test SQLite's files themselves (a deleted or full database file, the key ring's files),
+/// <see cref="Postgres"/> ones run on PostgreSQL in every run already.
+/// </summary>
+public static class StorageTrait
+{
+    public const string Name = "Storage";
+    public const string SqliteOnly = "sqlite-only";
+    public const string Postgres = "postgres";
+}

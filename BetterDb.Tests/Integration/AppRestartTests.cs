@@ -100,7 +100,8 @@ public sealed class AppRestartTests(RedisFixture fx) : IAsyncLifetime
             Assert.Equal("completed", (await api.StopAsync(next.Id)).Status);
         }
     }
-    [Fact]
+    // Seeds the SQLite file directly.
+    [Fact, Trait(StorageTrait.Name, StorageTrait.SqliteOnly)]
     public async Task Sessions_a_crash_left_running_get_the_counts_of_what_was_stored()
     {
         // The state a crash leaves: sessions marked running, some with flushed chunks, one with none.

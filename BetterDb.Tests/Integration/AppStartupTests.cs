@@ -12,6 +12,8 @@ namespace BetterDb.Tests.Integration;
 /// It shares the restart tests' collection so child-process apps start one at a time.
 /// </summary>
 [Collection(RestartCollection.Name)]
+// The SQLite files of EF Core and Hangfire in the data directory.
+[Trait(StorageTrait.Name, StorageTrait.SqliteOnly)]
 public sealed class AppStartupTests : IAsyncLifetime
 {
     private readonly string _dataDirectory = TestApp.NewDataDirectory();

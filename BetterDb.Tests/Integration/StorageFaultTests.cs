@@ -20,6 +20,8 @@ public sealed class StorageFaultCollection : ICollectionFixture<RedisFixture>
 /// as root), and the database file deleted while the app runs. The session state never lies meanwhile.
 /// </summary>
 [Collection(StorageFaultCollection.Name)]
+// Faults of the SQLite file itself (deleted, on a full or read-only disk).
+[Trait(StorageTrait.Name, StorageTrait.SqliteOnly)]
 public sealed class StorageFaultTests(RedisFixture fx) : IAsyncLifetime
 {
     private readonly string _tag = "t" + Guid.NewGuid().ToString("N")[..8];

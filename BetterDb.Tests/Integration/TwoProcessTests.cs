@@ -11,6 +11,8 @@ namespace BetterDb.Tests.Integration;
 /// and a live process's captures are never touched.
 /// </summary>
 [Collection(RestartCollection.Name)]
+// Two processes on one SQLite file; SharedPostgresTests is the PostgreSQL case.
+[Trait(StorageTrait.Name, StorageTrait.SqliteOnly)]
 public sealed class TwoProcessTests(RedisFixture fx) : IAsyncLifetime
 {
     private readonly string _dir = TestApp.NewDataDirectory();

@@ -13,6 +13,8 @@ namespace BetterDb.Tests.Storage;
 /// a connection with a password, and a capture it left running when it was killed) upgrades in place.
 /// </summary>
 [Collection(RestartCollection.Name)]
+// Upgrading SQLite files of earlier releases.
+[Trait(StorageTrait.Name, StorageTrait.SqliteOnly)]
 public sealed class LandedUpgradeTests(RedisFixture fx)
 {
     private static readonly string Landed = Path.Combine(AppContext.BaseDirectory, "TestData", "landed-ded0717");

@@ -1,3 +1,4 @@
+using BetterDb.Testing;
 using BetterDb.Core.Storage.Sqlite;
 using BetterDb.Core.Capture;
 using BetterDb.Core.Storage;
@@ -9,6 +10,8 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace BetterDb.Tests.Storage;
 
 /// <summary>The schema is built by migrations only, and an existing data directory upgrades in place.</summary>
+// SQLite's own migrations on a file.
+[Trait(StorageTrait.Name, StorageTrait.SqliteOnly)]
 public sealed class MigrationTests : IDisposable
 {
     private readonly SqliteTestDatabase _database = new();

@@ -8,7 +8,7 @@ namespace BetterDb.Core.Storage.Postgres;
 /// transaction holding one INSERT per chunk (an <see cref="NpgsqlBatch"/>), past EF for the reason SQLite's store
 /// gives (a context and change tracking per batch cost more than compressing the chunks).
 /// </summary>
-public sealed class PostgresChunkStore(IDbContextFactory<BetterDbContext> contexts, StorageHealth? health = null) : DbChunkStore(contexts)
+public sealed class PostgresChunkStore(IDbContextFactory<BetterDbContext> contexts, StorageHealth? health = null) : DbChunkStore(contexts), IAsyncDisposable
 {
     private static readonly string InsertSql =
         $"INSERT INTO chunks ({string.Join(", ", Columns.Select(c => $"\"{c}\""))}) " +
@@ -42,4 +42,6 @@ public sealed class PostgresChunkStore(IDbContextFactory<BetterDbContext> contex
         }
         await transaction.CommitAsync(ct);
     }
+
+    public ValueTask DisposeAsync() => _source?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

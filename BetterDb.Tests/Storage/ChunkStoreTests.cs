@@ -1,4 +1,6 @@
+using BetterDb.Core.Storage.Postgres;
 using BetterDb.Core.Storage.Sqlite;
+using BetterDb.Testing;
 using System.Text;
 using BetterDb.Core.Capture;
 using BetterDb.Core.Storage;
@@ -7,21 +9,62 @@ using static BetterDb.Tests.Capture.CaptureTestLines;
 
 namespace BetterDb.Tests.Storage;
 
-/// <summary>The SQLite chunk store on a real file, and reading lines back through it.</summary>
-public sealed class SqliteChunkStoreTests : IAsyncLifetime
+/// <summary>The SQLite chunk store on a real file.</summary>
+// SQLite whatever the run.
+[Trait(StorageTrait.Name, StorageTrait.SqliteOnly)]
+public sealed class SqliteChunkStoreTests : ChunkStoreContract
 {
     private readonly SqliteTestDatabase _database = new();
-    private SqliteChunkStore _store = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task<IChunkStore> OpenAsync()
     {
         await (await _database.MigratedAsync()).DisposeAsync();
-        _store = new SqliteChunkStore(_database);
+        return new SqliteChunkStore(_database);
     }
+
+    protected override void Close() => _database.Dispose();
+}
+
+/// <summary>The PostgreSQL chunk store on a real server (a database of its own, migrated).</summary>
+// PostgreSQL whatever the run.
+[Trait(StorageTrait.Name, StorageTrait.Postgres)]
+public sealed class PostgresChunkStoreTests : ChunkStoreContract
+{
+    private readonly string _database = PostgresServer.Shared.CreateDatabase();
+    private PostgresChunkStore? _store;
+
+    protected override Task<IChunkStore> OpenAsync()
+    {
+        var options = new DbContextOptionsBuilder<BetterDbContext>().UseNpgsql(_database).Options;
+        _store = new PostgresChunkStore(new Factory(options));
+        return Task.FromResult<IChunkStore>(_store);
+    }
+
+    protected override void Close()
+    {
+        _store?.DisposeAsync().AsTask().Wait();
+        PostgresServer.Shared.DropDatabase(_database);
+    }
+
+    private sealed class Factory(DbContextOptions<BetterDbContext> options) : IDbContextFactory<BetterDbContext>
+    {
+        public BetterDbContext CreateDbContext() => new PostgresBetterDbContext(options);
+    }
+}
+
+/// <summary>What every chunk store does, on a real database: order, uniqueness, batches, deletes, and reading lines back through it.</summary>
+public abstract class ChunkStoreContract : IAsyncLifetime
+{
+    private IChunkStore _store = null!;
+
+    protected abstract Task<IChunkStore> OpenAsync();
+    protected abstract void Close();
+
+    public async Task InitializeAsync() => _store = await OpenAsync();
 
     public Task DisposeAsync()
     {
-        _database.Dispose();
+        Close();
         return Task.CompletedTask;
     }
 
@@ -62,6 +105,31 @@ public sealed class SqliteChunkStoreTests : IAsyncLifetime
         await _store.AppendAsync(Chunk("a", 0, 0, 1));
         await Assert.ThrowsAsync<DbUpdateException>(() => _store.AppendAsync(Chunk("a", 0, 0, 1)));
         await _store.AppendAsync(Chunk("b", 0, 0, 1));
+    }
+
+    [Fact]
+    public async Task A_batch_is_stored_whole_with_ids_and_a_batch_breaking_uniqueness_stores_none_of_it()
+    {
+        var batch = Enumerable.Range(0, 5).Select(i => Chunk("a", i, i * 4, 4)).ToList();
+        batch[2].MinTsMicros = 7;
+        batch[2].MalformedLines = 1;
+        await _store.AppendManyAsync(batch);
+        Assert.All(batch, c => Assert.True(c.Id > 0));
+        Assert.Equal(5, batch.Select(c => c.Id).Distinct().Count());
+        var back = await _store.ReadAsync("a").ToListAsync();
+        Assert.Equal([0, 1, 2, 3, 4], back.Select(c => c.ChunkIndex));
+        Assert.Equal((7L, 1), (back[2].MinTsMicros, back[2].MalformedLines));
+        Assert.Equal((long?)null, back[1].MinTsMicros);
+        Assert.Equal(batch[3].Data, back[3].Data);
+        Assert.Equal(ChunkCodec.Zstd, back[3].Codec);
+
+        // Chunk 4 is there already: nothing of this batch may land.
+        var clash = new List<ChunkEntity> { Chunk("a", 5, 20, 4), Chunk("a", 4, 16, 4) };
+        await Assert.ThrowsAnyAsync<Exception>(() => _store.AppendManyAsync(clash));
+        Assert.Equal(5, (await _store.ReadAsync("a").ToListAsync()).Count);
+        var single = await Assert.ThrowsAsync<DbUpdateException>(() => _store.AppendAsync(Chunk("a", 0, 0, 1)));
+        Assert.True(StorageErrors.IsUniqueViolation(single), single.InnerException?.GetType().Name);
+        Assert.Equal([""], await _store.NodesAsync("a"));
     }
 
     [Fact]
