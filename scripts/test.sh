@@ -2,8 +2,10 @@
 # Runs every test of the repository: BetterDb.Tests (unit, integration against a real
 # redis-server, bunit components) and BetterDb.E2E (the real app in Debian's Chromium).
 #
-# Works on a fresh Debian 12 machine as root (installs redis-server, redis-tools and
-# chromium when they are missing) and on a developer box that already has them.
+# Works on a fresh Debian 12 machine as root (installs redis-server, redis-tools,
+# chromium and postgresql when they are missing) and on a developer box that already has them.
+# BetterDb.Tests runs twice: on SQLite (the default), then its storage-touching tests again with
+# every app on PostgreSQL (BETTERDB_TEST_STORAGE=postgres; the tests start their own server).
 # Exits non-zero if anything fails; the last line is "N passed, N failed".
 set -euo pipefail
 
@@ -26,6 +28,7 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || has_package redis-server || missing+=(redis-server)
 { command -v redis-cli >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1; } || has_package redis-tools || missing+=(redis-tools)
 command -v chromium >/dev/null 2>&1 || has_package chromium || missing+=(chromium)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || has_package postgresql || missing+=(postgresql)
 installed_redis=0
 if ((${#missing[@]} > 0)); then
   log "Installing ${missing[*]}"
@@ -48,6 +51,16 @@ if [ "$installed_redis" = 1 ] || [ -e /etc/init.d/redis-server ]; then
     service redis-server stop >/dev/null 2>&1 || true
   fi
 fi
+# Debian's postgresql package starts a cluster on 5432 too; the tests make their own in a temp directory.
+if [ -e /etc/init.d/postgresql ]; then
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl stop postgresql >/dev/null 2>&1 || true
+    systemctl disable postgresql >/dev/null 2>&1 || true
+  fi
+  if command -v service >/dev/null 2>&1; then
+    service postgresql stop >/dev/null 2>&1 || true
+  fi
+fi
 if command -v redis-cli >/dev/null 2>&1 && redis-cli -p 6379 ping >/dev/null 2>&1; then
   echo "note: something still answers on 127.0.0.1:6379; the tests do not use it (each starts its own redis-server)." >&2
 fi
@@ -55,6 +68,7 @@ fi
 for tool in redis-server redis-cli chromium; do
   command -v "$tool" >/dev/null 2>&1 || { echo "$tool is still missing after installation" >&2; echo "0 passed, 1 failed"; exit 1; }
 done
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { echo "postgres is still missing after installation" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 # --- build once ------------------------------------------------------------
 log "Building BetterDb.sln ($CONFIGURATION)"
@@ -77,12 +91,14 @@ counter() {
   echo "${value:-0}"
 }
 
+# run_tests PROJECT [NAME [dotnet test arguments...]]
 run_tests() {
   local project="$1" name
-  name="$(basename "$project" .csproj)"
+  name="${2:-$(basename "$project" .csproj)}"
+  shift; shift || true
   log "Testing $name"
   local trx="$RESULTS/$name.trx" rc=0
-  dotnet test "$project" --no-build -c "$CONFIGURATION" \
+  dotnet test "$project" --no-build -c "$CONFIGURATION" "$@" \
     --logger "console;verbosity=normal" \
     --logger "trx;LogFileName=$name.trx" \
     --results-directory "$RESULTS" \
@@ -105,6 +121,10 @@ run_tests() {
 
 started=$SECONDS
 run_tests BetterDb.Tests/BetterDb.Tests.csproj
+# Again on PostgreSQL: every test whose app stores anything (not the pure parsers, query and component tests),
+# but those about SQLite's own files and those that run on PostgreSQL in the pass above already.
+BETTERDB_TEST_STORAGE=postgres run_tests BetterDb.Tests/BetterDb.Tests.csproj BetterDb.Tests.postgres \
+  --filter "Storage!=sqlite-only&Storage!=postgres&FullyQualifiedName!~BetterDb.Tests.Lines.&FullyQualifiedName!~BetterDb.Tests.Query.&FullyQualifiedName!~BetterDb.Tests.Components.&FullyQualifiedName!~BetterDb.Tests.Preflight."
 run_tests BetterDb.E2E/BetterDb.E2E.csproj
 
 # failures TRX: each failed test's name and the first lines of its message, so that the

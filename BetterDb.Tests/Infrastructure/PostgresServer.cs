@@ -21,15 +21,15 @@ public sealed class PostgresServer : IDisposable
     private const string Template = "betterdb_template";
     private static readonly Lazy<PostgresServer> Instance = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly object CreateGate = new();
-    private readonly Process _process;
+    private Process _process;
     private readonly string _directory;
     private bool _templateReady;
 
-    private PostgresServer(Process process, string directory, int port)
+    private PostgresServer(string directory, int port)
     {
-        _process = process;
         _directory = directory;
         Port = port;
+        _process = Launch();
     }
 
     public int Port { get; }
@@ -40,6 +40,9 @@ public sealed class PostgresServer : IDisposable
 
     /// <summary>The server of this test process, started on first use.</summary>
     public static PostgresServer Shared => Instance.Value;
+
+    /// <summary>A server of its own, for a test that stops it (dispose it at the end).</summary>
+    public static PostgresServer StartPrivate() => Start();
 
     /// <summary>Where Debian puts the server's programs (the highest installed version), or null when it is not installed.</summary>
     public static string? BinDirectory =>
@@ -119,24 +122,47 @@ public sealed class PostgresServer : IDisposable
         if (asRoot) Run("chown", "postgres:postgres", directory);
         Run(AsServerUser(asRoot, Path.Combine(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"));
 
-        var port = RedisServer.FreePort();
+        var server = new PostgresServer(directory, RedisServer.FreePort());
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
+        server.WaitUntilReady(TimeSpan.FromSeconds(60));
+        return server;
+    }
+
+    private string DataDirectory => Path.Combine(_directory, "data");
+
+    private Process Launch()
+    {
         // fsync off: a test database need not survive a power cut, and the run is faster for it. INT is a fast
         // shutdown (TERM would wait for every client to leave).
         var psi = new ProcessStartInfo("timeout") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "--signal=INT", "--kill-after=10", "3600" }) psi.ArgumentList.Add(a);
-        foreach (var a in AsServerUser(asRoot, Path.Combine(bin, "postgres"), "-D", data, "-p", port.ToString(), "-k", directory,
-                     "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                     "-c", "max_connections=400", "-c", "shared_buffers=128MB", "-c", "log_min_messages=fatal"))
+        foreach (var a in AsServerUser(Environment.UserName == "root", Path.Combine(BinDirectory!, "postgres"), "-D", DataDirectory, "-p", Port.ToString(),
+                     "-k", _directory, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                     "-c", "full_page_writes=off", "-c", "max_connections=400", "-c", "shared_buffers=128MB", "-c", "log_min_messages=fatal"))
             psi.ArgumentList.Add(a);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start postgres");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new PostgresServer(process, directory, port);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
-        server.WaitUntilReady(TimeSpan.FromSeconds(60));
-        return server;
+        return process;
+    }
+
+    /// <summary>Stops the server (a fast shutdown: clients are cut off), as an operator restarting it would.</summary>
+    public void Stop()
+    {
+        if (_process.HasExited) return;
+        // timeout passes INT on to postgres.
+        Run("kill", "-INT", _process.Id.ToString());
+        if (!_process.WaitForExit(10_000)) _process.Kill(entireProcessTree: true);
+    }
+
+    /// <summary>Starts the stopped server again on the same data and port.</summary>
+    public void StartAgain()
+    {
+        if (!_process.HasExited) return;
+        _process = Launch();
+        WaitUntilReady(TimeSpan.FromSeconds(60));
     }
 
     private void WaitUntilReady(TimeSpan timeout)
@@ -177,12 +203,7 @@ public sealed class PostgresServer : IDisposable
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                // timeout passes INT on to postgres: a fast shutdown.
-                Run("kill", "-INT", _process.Id.ToString());
-                if (!_process.WaitForExit(10_000)) _process.Kill(entireProcessTree: true);
-            }
+            Stop();
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception) { }
         TestApp.TryDelete(_directory);

@@ -85,7 +85,10 @@ public sealed class SharedPostgresTests(RedisFixture fx) : IAsyncLifetime
             text => text.Contains("shared:k"), "the owner's flushed line to be readable from the other process");
         // Its connection is busy for the other process too.
         using (var delete = await otherHttp.DeleteAsync("/api/connections/default"))
+        {
             Assert.Equal(HttpStatusCode.Conflict, delete.StatusCode);
+            Assert.Contains("A capture is running on this connection", await delete.Content.ReadAsStringAsync());
+        }
 
         // A stop asked of the process that does not run it ends it there.
         var stopwatch = Stopwatch.StartNew();
