@@ -10,9 +10,13 @@ public static class ClusterNodeTarget
 {
     public const string Field = "targetNodeId";
 
-    /// <summary>The profile that reaches <paramref name="node"/>: same id, name, user, password and TLS; the node's host and port; db 0 (a cluster has no other).</summary>
+    /// <summary>
+    /// The profile that reaches <paramref name="node"/>: same id, name, user, password and TLS; the node's host and port;
+    /// db 0 (a cluster has no other); the connection's host as <see cref="ConnectionProfile.SeedHost"/>, a name the
+    /// node's certificate may carry instead of the address the cluster announces.
+    /// </summary>
     public static ConnectionProfile ForNode(ConnectionProfile profile, ClusterNode node) =>
-        profile with { Host = node.Host, Port = node.Port, Db = 0 };
+        profile with { Host = node.Host, Port = node.Port, Db = 0, SeedHost = profile.SeedHost ?? profile.Host };
 
     /// <summary>
     /// Finds <paramref name="nodeId"/> (a node id, or the node's <c>host:port</c>) in the topology read now through the

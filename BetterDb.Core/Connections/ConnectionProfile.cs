@@ -24,6 +24,13 @@ public sealed record ConnectionProfile
     /// <summary>PEM of <see cref="ClientCertificate"/>'s private key.</summary>
     public string? ClientKey { get; init; }
     public int Db { get; init; }
+    /// <summary>
+    /// On the profile of one node of a cluster (<see cref="ClusterNodeTarget.ForNode"/>): the host the connection itself
+    /// names. A node is reached at the address its cluster announces, often an IP address, while the nodes of a cluster
+    /// commonly share one certificate for the name operators connect to; so a node's certificate may name this host
+    /// instead of <see cref="Host"/>. Null for a connection itself. Never stored.
+    /// </summary>
+    public string? SeedHost { get; init; }
     /// <summary>Captures of this connection replace the values of write commands by <c>(redacted)</c> before anything is stored.</summary>
     public bool RedactValues { get; init; }
     public bool IsDefault => Id == DefaultId;

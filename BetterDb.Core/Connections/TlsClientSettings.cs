@@ -99,8 +99,25 @@ public sealed class TlsClientSettings : IDisposable
     private bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (_profile.TlsInsecure || errors == SslPolicyErrors.None) return true;
+        // A cluster node, trusted but reached at an address its certificate does not name: the certificate of the
+        // cluster's nodes may name the host the connection names instead (StackExchange.Redis checks every node against
+        // the configured host name alone). Only the name is forgiven here; the chain must still lead to a trusted CA.
+        if (errors == SslPolicyErrors.RemoteCertificateNameMismatch && NamesSeedHost(certificate)) return true;
         _rejection = DescribeRejection(certificate, chain, errors);
         return false;
+    }
+
+    private bool NamesSeedHost(X509Certificate? certificate)
+    {
+        if (!HasText(_profile.SeedHost) || string.Equals(_profile.SeedHost, _profile.Host, StringComparison.OrdinalIgnoreCase)) return false;
+        try
+        {
+            return certificate is X509Certificate2 c && c.MatchesHostname(_profile.SeedHost.Trim('[', ']'));
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            return false; // a seed host that is not a DNS name or an IP address, or a certificate whose names do not decode
+        }
     }
 
     private string DescribeRejection(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
@@ -122,7 +139,11 @@ public sealed class TlsClientSettings : IDisposable
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
         {
             var names = certificate is X509Certificate2 c ? string.Join(", ", CertificateNames(c)) : "";
-            return $"TLS: the server certificate is not valid for '{_profile.Host}' (RemoteCertificateNameMismatch; it names {(names.Length == 0 ? "no host" : names)}). Connect with a host name the certificate names, {unsafeWay}.";
+            var named = names.Length == 0 ? "no host" : names;
+            // A cluster node's address comes from the cluster, not from the operator: say what can change instead.
+            return HasText(_profile.SeedHost) && !string.Equals(_profile.SeedHost, _profile.Host, StringComparison.OrdinalIgnoreCase)
+                ? $"TLS: the certificate of cluster node {_profile.Endpoint} is valid neither for '{_profile.Host}', the address the cluster announces, nor for '{_profile.SeedHost}', the connection's host (RemoteCertificateNameMismatch; it names {named}). Have the cluster announce names its certificates carry (cluster-announce-hostname), give the nodes certificates that name their addresses, {unsafeWay}."
+                : $"TLS: the server certificate is not valid for '{_profile.Host}' (RemoteCertificateNameMismatch; it names {named}). Connect with a host name the certificate names, {unsafeWay}.";
         }
         return $"TLS: the server certificate was rejected ({errors}){about}.";
     }
@@ -264,7 +285,7 @@ public sealed class TlsClientSettings : IDisposable
     public static string Fingerprint(ConnectionProfile p)
     {
         if (!p.Tls) return "";
-        var text = $"{p.TlsInsecure}\n{p.CaCertificate}\n{p.ClientCertificate}";
+        var text = $"{p.TlsInsecure}\n{p.CaCertificate}\n{p.ClientCertificate}" + (p.SeedHost is null ? "" : $"\n{p.SeedHost}");
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 6));
     }
 

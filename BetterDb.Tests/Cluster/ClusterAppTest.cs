@@ -6,7 +6,8 @@ namespace BetterDb.Tests.Cluster;
 
 /// <summary>
 /// A test of the shared cluster through the app: its connection <c>default</c> points at the seed, and a cluster-aware
-/// client (it follows MOVED) writes the traffic. Each test waits for a healthy cluster first (another may have failed over).
+/// client (it follows MOVED) writes the traffic; on a TLS cluster both go over TLS, trusting the cluster's CA. Each test
+/// waits for a healthy cluster first (another may have failed over).
 /// </summary>
 public abstract class ClusterAppTest(RedisClusterFixture fx) : IAsyncLifetime
 {
@@ -18,9 +19,15 @@ public abstract class ClusterAppTest(RedisClusterFixture fx) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Fx.Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
-        App = new TestApp(Fx.SeedUrl);
+        App = new TestApp(Fx.SeedUrl, settings: Fx.AppSettings);
         Api = new BetterDbApi(App.CreateClient());
-        Client = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Fx.Cluster.Seed.Port},abortConnect=false,connectTimeout=5000");
+        var options = ConfigurationOptions.Parse($"127.0.0.1:{Fx.Cluster.ClientPortOf(Fx.Cluster.Seed)},abortConnect=false,connectTimeout=5000");
+        if (Fx.Cluster.Tls is { } tls)
+        {
+            options.Ssl = true;
+            options.TrustIssuer(tls.CaPath);
+        }
+        Client = await ConnectionMultiplexer.ConnectAsync(options);
     }
 
     public async Task DisposeAsync()
@@ -29,7 +36,7 @@ public abstract class ClusterAppTest(RedisClusterFixture fx) : IAsyncLifetime
         await App.DisposeAsync();
     }
 
-    /// <summary>The port of the primary that serves <paramref name="key"/>'s slot, as the client sees the cluster.</summary>
+    /// <summary>The port of the primary that serves <paramref name="key"/>'s slot, as the client sees the cluster (a TLS port on a TLS cluster).</summary>
     protected int OwnerPort(string key) =>
         ((IPEndPoint)Client.GetServer(Client.GetEndPoints()[0]).ClusterConfiguration!.GetBySlot(key)!.EndPoint!).Port;
 }

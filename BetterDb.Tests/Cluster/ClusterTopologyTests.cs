@@ -15,15 +15,6 @@ public sealed class ClusterTopologyTests(RedisClusterFixture fx) : IAsyncLifetim
     private TestApp _app = null!;
     private BetterDbApi _api = null!;
 
-    private sealed record SlotDto(int Start, int End);
-
-    private sealed record NodeDto(string Id, string Address, string Role, bool Healthy, string Host, int Port, string? PrimaryId,
-        SlotDto[] Slots, string Health, bool Myself);
-
-    private sealed record NodesDto(bool IsCluster, NodeDto[] Nodes, string? Error);
-
-    private sealed record TestDto(bool Ok, string? Mode, int? Primaries, int? Replicas, int? UnhealthyNodes, string? Error);
-
     public async Task InitializeAsync()
     {
         await fx.Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
@@ -43,11 +34,11 @@ public sealed class ClusterTopologyTests(RedisClusterFixture fx) : IAsyncLifetim
     private async Task<NodesDto> NodesAsync(string connectionId) =>
         (await _api.Http.GetFromJsonAsync<NodesDto>($"/api/connections/{connectionId}/nodes", BetterDbApi.Json))!;
 
-    private async Task<TestDto> TestAsync(string connectionId)
+    private async Task<ConnectionTestDto> TestAsync(string connectionId)
     {
         using var response = await _api.Http.PostAsync($"/api/connections/{connectionId}/test", null);
         await BetterDbApi.ExpectAsync(response, HttpStatusCode.OK);
-        return (await response.Content.ReadFromJsonAsync<TestDto>(BetterDbApi.Json))!;
+        return (await response.Content.ReadFromJsonAsync<ConnectionTestDto>(BetterDbApi.Json))!;
     }
 
     /// <summary>The topology once every node is online (a replica says <c>loading</c> until it has synced).</summary>

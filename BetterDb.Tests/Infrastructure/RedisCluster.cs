@@ -3,14 +3,27 @@ using System.Diagnostics;
 namespace BetterDb.Testing;
 
 /// <summary>
+/// The certificates of a TLS cluster (PEM files): the CA that signed them all, the certificate and key each node serves
+/// its TLS port with, and the one a node presents when it dials another (cluster bus, replication), fit for client
+/// authentication.
+/// </summary>
+public sealed record ClusterTls(string CaPath, string CertificatePath, string KeyPath, string ClientCertificatePath, string ClientKeyPath);
+
+/// <summary>
 /// A real Redis Cluster on free loopback ports: six <c>redis-server --cluster-enabled yes</c> processes joined by
 /// <c>redis-cli --cluster create ... --cluster-replicas 1</c> (three primaries, each with one replica; three nodes make
-/// three primaries without replicas). Each server
+/// three primaries without replicas). A TLS cluster (<see cref="StartTlsAsync"/>) gives each node a TLS port beside its
+/// plain one and runs the cluster bus and replication over TLS. Each server
 /// stops by itself (see <see cref="RedisServer"/>); start it once per test collection (<see cref="RedisClusterFixture"/>).
 /// </summary>
 public sealed class RedisCluster : IAsyncDisposable
 {
-    private RedisCluster(IReadOnlyList<RedisServer> servers) => Servers = servers;
+    private RedisCluster(IReadOnlyList<RedisServer> servers, ClusterTls? tls, IReadOnlyList<int> tlsPorts)
+    {
+        Servers = servers;
+        Tls = tls;
+        TlsPorts = tlsPorts;
+    }
 
     /// <summary>All six servers, in the order given to <c>--cluster create</c> (the first three start as primaries).</summary>
     public IReadOnlyList<RedisServer> Servers { get; }
@@ -18,24 +31,60 @@ public sealed class RedisCluster : IAsyncDisposable
     /// <summary>The node a connection profile is pointed at (any node works as a seed).</summary>
     public RedisServer Seed => Servers[0];
 
-    public static async Task<RedisCluster> StartAsync(TimeSpan? maxLifetime = null, int nodes = 6, params string[] extraArgs)
+    /// <summary>The certificates of a TLS cluster; null for a plain one.</summary>
+    public ClusterTls? Tls { get; }
+
+    /// <summary>Each server's TLS port, in <see cref="Servers"/> order; empty for a plain cluster.</summary>
+    public IReadOnlyList<int> TlsPorts { get; }
+
+    /// <summary>The TLS port of <paramref name="server"/> (a TLS cluster's clients see it in CLUSTER SHARDS and, over TLS, in CLUSTER NODES).</summary>
+    public int TlsPortOf(RedisServer server) => TlsPorts[IndexOf(server)];
+
+    /// <summary>The server whose TLS port is <paramref name="tlsPort"/>.</summary>
+    public RedisServer ServerAtTlsPort(int tlsPort) => Servers[TlsPorts.ToList().IndexOf(tlsPort) is var i and >= 0 ? i
+        : throw new ArgumentException($"no node has TLS port {tlsPort}", nameof(tlsPort))];
+
+    /// <summary>The port a client of this cluster dials <paramref name="server"/> at: its TLS port on a TLS cluster.</summary>
+    public int ClientPortOf(RedisServer server) => Tls is null ? server.Port : TlsPortOf(server);
+
+    /// <summary>The seed as a connection URL: <c>rediss://</c> at its TLS port on a TLS cluster (the CA is given apart).</summary>
+    public string SeedUrl => Tls is null ? Seed.Url : $"rediss://127.0.0.1:{TlsPortOf(Seed)}";
+
+    private int IndexOf(RedisServer server) =>
+        Enumerable.Range(0, Servers.Count).FirstOrDefault(i => ReferenceEquals(Servers[i], server), -1) is var i and >= 0 ? i
+            : throw new ArgumentException($"port {server.Port} is not a node of this cluster", nameof(server));
+
+    public static Task<RedisCluster> StartAsync(TimeSpan? maxLifetime = null, int nodes = 6, params string[] extraArgs) =>
+        StartCoreAsync(null, maxLifetime, nodes, extraArgs);
+
+    /// <summary>
+    /// A cluster whose clients, cluster bus and replication all use TLS: each node keeps a plain port too (the readiness
+    /// check and the admin commands of <see cref="RedisServer.CliAsync"/> use it), and the cluster is created over the TLS
+    /// ports, so those are the ones it announces to TLS clients.
+    /// </summary>
+    public static Task<RedisCluster> StartTlsAsync(ClusterTls tls, TimeSpan? maxLifetime = null, int nodes = 6, params string[] extraArgs) =>
+        StartCoreAsync(tls, maxLifetime, nodes, extraArgs);
+
+    private static async Task<RedisCluster> StartCoreAsync(ClusterTls? tls, TimeSpan? maxLifetime, int nodes, string[] extraArgs)
     {
         var servers = new List<RedisServer>();
         try
         {
-            // Each node's client port is at most 55535: Redis puts the cluster bus on port + 10000, and refuses to start
-            // ("Redis port number too high") when that is over 65535. The ports are all chosen at once, so they differ.
-            var ports = RedisServer.FreePorts(nodes, maxPort: 55535);
-            var started = await Task.WhenAll(ports.Select(port => RedisServer.StartOnAsync(port, maxLifetime ?? TimeSpan.FromMinutes(20),
-                ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "3000", .. extraArgs])));
+            // The port a node is created with (its TLS port on a TLS cluster, where tls-cluster puts the bus on the TLS
+            // port + 10000) is at most 55535: Redis refuses to start ("Redis port number too high") when the bus port is
+            // over 65535. The ports are all chosen at once, so they differ.
+            var (clusterPorts, plainPorts) = ChoosePorts(nodes, tls is not null);
+            var started = await Task.WhenAll(Enumerable.Range(0, nodes).Select(i => RedisServer.StartOnAsync(plainPorts[i], maxLifetime ?? TimeSpan.FromMinutes(20),
+                ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "3000",
+                    .. tls is null ? [] : NodeTlsArgs(tls, clusterPorts[i]), .. extraArgs])));
             servers.AddRange(started);
-            var create = new List<string> { "--cluster", "create" };
-            create.AddRange(servers.Select(s => $"127.0.0.1:{s.Port}"));
+            var create = new List<string>(CliTlsArgs(tls)) { "--cluster", "create" };
+            create.AddRange(clusterPorts.Select(port => $"127.0.0.1:{port}"));
             create.AddRange(["--cluster-replicas", nodes >= 6 ? "1" : "0", "--cluster-yes"]);
-            var output = await RunCliAsync(create);
+            var output = await RunCliAsync(create, servers);
             if (!output.Contains("[OK] All 16384 slots covered", StringComparison.Ordinal))
                 throw new InvalidOperationException($"redis-cli --cluster create failed: {output}");
-            var cluster = new RedisCluster(servers);
+            var cluster = new RedisCluster(servers, tls, tls is null ? [] : clusterPorts);
             await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30));
             return cluster;
         }
@@ -45,6 +94,40 @@ public sealed class RedisCluster : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// The ports each node is created with, and its plain ports (the same on a plain cluster). On a TLS cluster no plain
+    /// port may be another node's bus port (TLS port + 10000).
+    /// </summary>
+    private static (IReadOnlyList<int> Cluster, IReadOnlyList<int> Plain) ChoosePorts(int nodes, bool tls)
+    {
+        while (true)
+        {
+            var ports = RedisServer.FreePorts(tls ? 2 * nodes : nodes, maxPort: 55535);
+            var cluster = ports.Take(nodes).ToList();
+            var plain = tls ? ports.Skip(nodes).ToList() : cluster;
+            if (!tls || !plain.Any(p => cluster.Contains(p - 10000))) return (cluster, plain);
+        }
+    }
+
+    /// <summary>
+    /// A TLS cluster node's own options: the TLS port (no client certificates asked of clients), and TLS for the cluster
+    /// bus and replication. The bus asks the dialing node for a certificate whatever <c>tls-auth-clients</c> says, and
+    /// OpenSSL checks it is fit for client authentication: a server-only certificate (extendedKeyUsage=serverAuth) is
+    /// refused ("Error accepting cluster node connection: certificate verify failed" in the log), the nodes never meet,
+    /// and <c>--cluster create</c> waits for the cluster to join forever. So a node dials with the client certificate.
+    /// </summary>
+    private static string[] NodeTlsArgs(ClusterTls tls, int tlsPort) =>
+    [
+        .. RedisServer.TlsArgs(tlsPort, tls.CaPath, tls.CertificatePath, tls.KeyPath, requireClientCertificates: false),
+        "--tls-cluster", "yes",
+        "--tls-replication", "yes",
+        "--tls-client-cert-file", tls.ClientCertificatePath,
+        "--tls-client-key-file", tls.ClientKeyPath,
+    ];
+
+    /// <summary>What redis-cli needs to reach a TLS port (the server asks no client certificate); nothing for a plain cluster.</summary>
+    private static string[] CliTlsArgs(ClusterTls? tls) => tls is null ? [] : ["--tls", "--cacert", tls.CaPath];
 
     /// <summary>
     /// Waits until every live node reports <c>cluster_state:ok</c> and every live node's CLUSTER NODES agrees with what
@@ -142,17 +225,25 @@ public sealed class RedisCluster : IAsyncDisposable
     /// <summary>Runs redis-cli in cluster mode (<c>-c</c>, following MOVED) against the seed.</summary>
     public Task<string> ClusterCliAsync(params string[] args) => Seed.CliAsync(["-c", .. args]);
 
-    private static async Task<string> RunCliAsync(IEnumerable<string> args)
+    /// <summary>Runs <c>redis-cli --cluster create</c>; when it hangs (nodes that never meet), says what it and a node's log printed.</summary>
+    private static async Task<string> RunCliAsync(IEnumerable<string> args, IReadOnlyList<RedisServer> servers)
     {
         var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var output = p.StandardOutput.ReadToEndAsync();
         var error = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000))
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await p.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException("redis-cli --cluster create did not finish in 60 s");
+            var log = servers.Count > 1 ? servers[1].ReadLog() : "";
+            throw new TimeoutException($"redis-cli --cluster create did not finish in 60 s: {await output}{await error}\n"
+                + $"log of port {servers.ElementAtOrDefault(1)?.Port}: {log[Math.Max(0, log.Length - 2000)..]}");
         }
         return await output + await error;
     }
@@ -164,15 +255,21 @@ public sealed class RedisCluster : IAsyncDisposable
 }
 
 /// <summary>One <see cref="RedisCluster"/> for a whole test collection.</summary>
-public sealed class RedisClusterFixture : IAsyncLifetime
+public class RedisClusterFixture : IAsyncLifetime
 {
     public RedisCluster Cluster { get; private set; } = null!;
 
-    public string SeedUrl => Cluster.Seed.Url;
+    /// <summary>Connection <c>default</c> of an app that captures this cluster.</summary>
+    public string SeedUrl => Cluster.SeedUrl;
 
-    public async Task InitializeAsync() => Cluster = await RedisCluster.StartAsync();
+    /// <summary>More settings such an app needs (the CA of a TLS cluster).</summary>
+    public virtual IReadOnlyDictionary<string, string?> AppSettings { get; } = new Dictionary<string, string?>();
 
-    public async Task DisposeAsync()
+    protected virtual Task<RedisCluster> StartClusterAsync() => RedisCluster.StartAsync();
+
+    public async Task InitializeAsync() => Cluster = await StartClusterAsync();
+
+    public virtual async Task DisposeAsync()
     {
         if (Cluster is not null) await Cluster.DisposeAsync();
     }

@@ -60,6 +60,19 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// The options that add a TLS port (beside the plain one) with a certificate a private CA signed; the CA also checks
+    /// client certificates when <paramref name="requireClientCertificates"/> (<c>tls-auth-clients yes</c>).
+    /// </summary>
+    public static string[] TlsArgs(int tlsPort, string caPath, string certificatePath, string keyPath, bool requireClientCertificates) =>
+    [
+        "--tls-port", tlsPort.ToString(),
+        "--tls-cert-file", certificatePath,
+        "--tls-key-file", keyPath,
+        "--tls-ca-cert-file", caPath,
+        "--tls-auth-clients", requireClientCertificates ? "yes" : "no",
+    ];
+
     private async Task WaitUntilReadyAsync()
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);

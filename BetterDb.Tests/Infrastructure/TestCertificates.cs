@@ -4,7 +4,7 @@ namespace BetterDb.Testing;
 
 /// <summary>
 /// A private PKI made with <c>openssl</c> in a directory: a CA, a server certificate it signed for
-/// <c>localhost</c> and <c>127.0.0.1</c> (RSA), a client certificate it signed (EC, so both key types
+/// <c>localhost</c> and <c>127.0.0.1</c> (or <c>localhost</c> only; RSA), a client certificate it signed (EC, so both key types
 /// are exercised), and an unrelated CA with its own self-signed client certificate, for the
 /// "wrong CA" and "client certificate the server does not trust" cases. Valid for two days.
 /// </summary>
@@ -25,6 +25,9 @@ public sealed class TestCertificates
     public string OtherClientCertificatePath => Path.Combine(Directory, "other-client.pem");
     public string OtherClientKeyPath => Path.Combine(Directory, "other-client.key");
 
+    /// <summary>What a TLS cluster's nodes use (<see cref="RedisCluster.StartTlsAsync"/>): the server certificate, and the client one to dial each other.</summary>
+    public ClusterTls ForCluster() => new(CaPath, ServerCertificatePath, ServerKeyPath, ClientCertificatePath, ClientKeyPath);
+
     public string Ca { get; private set; } = "";
     public string ClientCertificate { get; private set; } = "";
     public string ClientKey { get; private set; } = "";
@@ -42,14 +45,16 @@ public sealed class TestCertificates
         return await CreateAsync(dir);
     }
 
-    public static async Task<TestCertificates> CreateAsync(string directory)
+    /// <param name="serverIpAddress">false for a server certificate that names <c>localhost</c> only (no <c>127.0.0.1</c>):
+    /// a client that connects by IP address finds the name does not match.</param>
+    public static async Task<TestCertificates> CreateAsync(string directory, bool serverIpAddress = true)
     {
         System.IO.Directory.CreateDirectory(directory);
         var set = new TestCertificates(directory);
         const string days = "2";
         await OpenSslAsync(directory, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", days,
             "-subj", "/CN=BetterDb Test CA");
-        await File.WriteAllTextAsync(Path.Combine(directory, "server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+        await File.WriteAllTextAsync(Path.Combine(directory, "server.ext"), $"subjectAltName=DNS:localhost{(serverIpAddress ? ",IP:127.0.0.1" : "")}\nextendedKeyUsage=serverAuth\n");
         await OpenSslAsync(directory, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
         await OpenSslAsync(directory, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
             "-out", "server.pem", "-days", days, "-extfile", "server.ext");

@@ -30,11 +30,7 @@ public sealed class TlsRedisServer : IAsyncDisposable
     {
         var tlsPort = RedisServer.FreePort();
         var server = await RedisServer.StartAsync(maxLifetime ?? TimeSpan.FromMinutes(20),
-            "--tls-port", tlsPort.ToString(),
-            "--tls-cert-file", certificates.ServerCertificatePath,
-            "--tls-key-file", certificates.ServerKeyPath,
-            "--tls-ca-cert-file", certificates.CaPath,
-            "--tls-auth-clients", requireClientCertificates ? "yes" : "no");
+            RedisServer.TlsArgs(tlsPort, certificates.CaPath, certificates.ServerCertificatePath, certificates.ServerKeyPath, requireClientCertificates));
         return new TlsRedisServer(server, tlsPort, certificates, requireClientCertificates);
     }
 
