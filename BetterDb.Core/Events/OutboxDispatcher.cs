@@ -10,12 +10,16 @@ namespace BetterDb.Core.Events;
 /// handlers took them. Woken at once when an event is written (<see cref="Signal"/>) and otherwise every few
 /// seconds, so events written before a crash, or by another app process, are dispatched after the restart.
 /// An event whose handlers fail is retried with a growing pause; it holds back the events after it, so
-/// subscribers see them in order.
+/// subscribers see them in order. Several app processes sharing the database each run a dispatcher: an event is
+/// claimed in the database (<see cref="OutboxEventEntity.ClaimedBy"/>, for <see cref="ClaimLease"/>) before its
+/// handlers run, so one process hands it over; a process that finds an event claimed by another stops there until
+/// its next poll (the order holds), and a claim whose process died lapses.
 /// </summary>
-public sealed class OutboxDispatcher(IDbContextFactory<BetterDbContext> contexts, IEnumerable<IOutboxHandler> handlers, ILogger<OutboxDispatcher> log)
-    : BackgroundService
+public sealed class OutboxDispatcher(IDbContextFactory<BetterDbContext> contexts, IEnumerable<IOutboxHandler> handlers, Capture.AppInstance instance,
+    ILogger<OutboxDispatcher> log) : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(1);
     private readonly SemaphoreSlim _wake = new(0);
     private readonly IOutboxHandler[] _handlers = handlers.ToArray();
 
@@ -59,6 +63,13 @@ public sealed class OutboxDispatcher(IDbContextFactory<BetterDbContext> contexts
             if (batch.Count == 0) return true;
             foreach (var row in batch)
             {
+                var now = DateTime.UtcNow;
+                var until = now + ClaimLease;
+                var claimed = await db.Outbox
+                    .Where(x => x.Id == row.Id && x.DispatchedAt == null && (x.ClaimedUntil == null || x.ClaimedUntil < now || x.ClaimedBy == instance.Id))
+                    .ExecuteUpdateAsync(u => u.SetProperty(x => x.ClaimedBy, instance.Id).SetProperty(x => x.ClaimedUntil, until), ct);
+                // Another process is handing this one over (or just did): the events after it wait for it.
+                if (claimed == 0) return true;
                 var e = OutboxEvent.From(row);
                 try
                 {
@@ -70,9 +81,12 @@ public sealed class OutboxDispatcher(IDbContextFactory<BetterDbContext> contexts
                 {
                     row.Attempts++;
                     row.LastError = ex.GetBaseException().Message;
+
                     log.LogWarning("Outbox event {Id} ({Type}, session {SessionId}) failed, attempt {Attempt}: {Message}",
                         row.Id, row.Type, row.SessionId, row.Attempts, row.LastError);
                     await db.SaveChangesAsync(ct);
+                    // Let go, so whichever process polls next retries it.
+                    await db.Outbox.Where(x => x.Id == row.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.ClaimedUntil, (DateTime?)null), ct);
                     return false;
                 }
                 // One row at a time: an event handed over is never handed again because a later one failed.

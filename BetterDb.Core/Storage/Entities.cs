@@ -128,4 +128,7 @@ public sealed class OutboxEventEntity
     public DateTime? DispatchedAt { get; set; }
     public int Attempts { get; set; }
     public string? LastError { get; set; }
+    /// <summary>The app process handing the event to its handlers, until when: one process at a time handles an event.</summary>
+    public string? ClaimedBy { get; set; }
+    public DateTime? ClaimedUntil { get; set; }
 }

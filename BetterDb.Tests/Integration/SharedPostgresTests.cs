@@ -55,6 +55,11 @@ public sealed class SharedPostgresTests(RedisFixture fx) : IAsyncLifetime
         await using var b = await StartAsync(_dirB);
         using var httpA = a.CreateClient();
         using var httpB = b.CreateClient();
+        // Both processes dispatch the shared outbox: each event reaches a subscriber once.
+        await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
+        using (var hook = await httpB.PostAsJsonAsync("/api/webhooks",
+                   new { url = receiver.Url("/s"), events = new[] { "monitor.session.started", "monitor.session.completed", "monitor.session.interrupted" } }))
+            Assert.Equal(HttpStatusCode.Created, hook.StatusCode);
 
         // Racing starts from both processes: one capture; every other answer is a 409 naming it.
         var body = new { connectionId = "default", durationMs = 600_000 };
@@ -100,6 +105,7 @@ public sealed class SharedPostgresTests(RedisFixture fx) : IAsyncLifetime
         }
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"the stop took {stopwatch.Elapsed}");
         await RedisProbe.WaitForNoMonitorAsync(fx.Client);
+        await Poll.UntilAsync(() => receiver.At("/s").Count >= 2, "the started and completed events");
 
         // A capture whose owner is killed: the survivor leaves it alone while its heartbeat is fresh, then ends it.
         using var second = await ownerHttp.PostAsJsonAsync("/api/monitor/sessions", body);
@@ -122,6 +128,17 @@ public sealed class SharedPostgresTests(RedisFixture fx) : IAsyncLifetime
         await RedisProbe.WaitForNoMonitorAsync(fx.Client);
         using var next = await otherHttp.PostAsJsonAsync("/api/monitor/sessions", new { connectionId = "default", durationMs = 1_000 });
         Assert.Equal(HttpStatusCode.Created, next.StatusCode);
+        var nextId = (await next.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        // Every event once: two sessions started and ended, the one the survivor ended, and the last one.
+        await Poll.UntilAsync(() => receiver.At("/s").Count(r => r.Event == "monitor.session.completed") >= 2, "the last capture's completed event");
+        await Task.Delay(3_000); // a duplicate would come within a dispatch poll or two
+        var events = receiver.At("/s").Select(r => (r.Event, Session: JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("id").GetString())).ToList();
+        Assert.Equal(
+            new[] { ("monitor.session.started", id), ("monitor.session.completed", id), ("monitor.session.started", secondId),
+                    ("monitor.session.interrupted", secondId), ("monitor.session.started", nextId), ("monitor.session.completed", nextId) }
+                .Order().ToList(),
+            events.Select(e => (e.Event!, e.Session!)).Order().ToList());
     }
 
     [Fact]
