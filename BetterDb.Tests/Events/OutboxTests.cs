@@ -117,3 +117,67 @@ public sealed class OutboxTests(RedisFixture fx) : IAsyncLifetime
         }
     }
 }
+
+/// <summary>
+/// Two app processes' dispatchers on one PostgreSQL outbox, racing over the same pending events with a subscriber
+/// slow enough that both load a batch before either marks an event dispatched: each event is handed over once.
+/// </summary>
+[Trait(StorageTrait.Name, StorageTrait.Postgres)]
+public sealed class SharedOutboxTests : IDisposable
+{
+    private readonly string _database = PostgresServer.Shared.CreateDatabase();
+
+    public void Dispose() => PostgresServer.Shared.DropDatabase(_database);
+
+    private sealed class SlowCounter : IOutboxHandler
+    {
+        public ConcurrentDictionary<long, int> Counts { get; } = new();
+        public ConcurrentQueue<long> Order { get; } = new();
+
+        public async Task HandleAsync(OutboxEvent e, CancellationToken ct)
+        {
+            Counts.AddOrUpdate(e.Id, 1, (_, n) => n + 1);
+            Order.Enqueue(e.Id);
+            await Task.Delay(50, ct);
+        }
+    }
+
+    private sealed class Factory(string connectionString) : IDbContextFactory<BetterDbContext>
+    {
+        private readonly DbContextOptions<BetterDbContext> _options = new DbContextOptionsBuilder<BetterDbContext>().UseNpgsql(connectionString).Options;
+        public BetterDbContext CreateDbContext() => new Core.Storage.Postgres.PostgresBetterDbContext(_options);
+    }
+
+    [Fact]
+    public async Task Two_dispatchers_on_one_outbox_hand_each_event_over_once_and_in_order()
+    {
+        var contexts = new Factory(_database);
+        await using (var db = contexts.CreateDbContext())
+        {
+            for (var i = 0; i < 20; i++) db.Outbox.Add(Outbox.Event(SessionEventType.Started, $"s{i}", "default", new { i }));
+            await db.SaveChangesAsync();
+        }
+        var handler = new SlowCounter();
+        OutboxDispatcher Dispatcher(string name) => new(contexts, [handler], new Core.Capture.AppInstance(name),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<OutboxDispatcher>.Instance);
+        var (a, b) = (Dispatcher("a/1/x"), Dispatcher("b/2/y"));
+        // Both poll until the outbox is empty, as two processes' background loops would.
+        async Task Drain(OutboxDispatcher d)
+        {
+            for (var round = 0; round < 200; round++)
+            {
+                await d.DispatchPendingAsync(CancellationToken.None);
+                await using var db = contexts.CreateDbContext();
+                if (!await db.Outbox.AnyAsync(e => e.DispatchedAt == null)) return;
+                await Task.Delay(10);
+            }
+        }
+        await Task.WhenAll(Drain(a), Drain(b));
+
+        Assert.Equal(20, handler.Counts.Count);
+        Assert.All(handler.Counts, c => Assert.True(c.Value == 1, $"event {c.Key} was handed over {c.Value} times"));
+        Assert.Equal(handler.Order.Order(), handler.Order);
+        await using (var db = contexts.CreateDbContext())
+            Assert.Equal(20, await db.Outbox.CountAsync(e => e.DispatchedAt != null));
+    }
+}
