@@ -15,7 +15,7 @@ namespace BetterDb.Testing;
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
-    /// <summary>Set to <c>postgres</c> to run the app's tests (every <see cref="TestApp"/>) on PostgreSQL instead of SQLite.</summary>
+    /// <summary>Set to <c>postgres</c> to run the app's tests (every <c>TestApp</c>) on PostgreSQL instead of SQLite.</summary>
     public const string ProviderVariable = "BETTERDB_TEST_STORAGE";
 
     private const string Template = "betterdb_template";
@@ -206,7 +206,9 @@ public sealed class PostgresServer : IDisposable
             Stop();
         }
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception) { }
-        TestApp.TryDelete(_directory);
+        try { Directory.Delete(_directory, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }
 
