@@ -57,7 +57,7 @@ internal static class WebSetup
 
         // Jobs beside the app's data: the SQLite file in the data directory, or the same PostgreSQL database (schema
         // "hangfire"), where several app processes share one queue and Hangfire runs each job and recurring tick once.
-        var postgres = StorageOptions.IsPostgres(configuration);
+        var postgres = StorageOptions.IsPostgresProvider(configuration);
         services.AddHangfire((sp, c) =>
         {
             c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

@@ -28,7 +28,7 @@ public static class ServiceCollectionExtensions
         // Mode 700 for the folder, 600 for the databases (SQLite gives its -wal/-shm files the database's mode) and keys.
         Connections.KeyRing.PrivateFiles.EnsureDirectory(dataDirectory);
         services.AddSingleton(new DataPaths(dataDirectory));
-        if (!StorageOptions.IsPostgres(configuration))
+        if (!StorageOptions.IsPostgresProvider(configuration))
             foreach (var file in new[] { new DataPaths(dataDirectory).Database, new DataPaths(dataDirectory).HangfireDatabase })
             {
                 Connections.KeyRing.PrivateFiles.CreateFile(file);

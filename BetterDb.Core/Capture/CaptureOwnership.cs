@@ -52,7 +52,6 @@ public sealed class CaptureOwnership(IDbContextFactory<BetterDbContext> contexts
     public static readonly TimeSpan StopRequestPoll = TimeSpan.FromMilliseconds(500);
 
     private readonly StorageOptions _storage = storage.Value;
-    private bool SharedAcrossMachines => string.Equals(_storage.Provider, StorageOptions.Postgres, StringComparison.OrdinalIgnoreCase);
 
     protected override Task ExecuteAsync(CancellationToken ct) =>
         Task.WhenAll(
@@ -121,7 +120,7 @@ public sealed class CaptureOwnership(IDbContextFactory<BetterDbContext> contexts
                 .Where(s => s.Status == CaptureStatus.Running.Word() && s.OwnerInstance != instance.Id)
                 .ToListAsync(ct);
             candidates = candidates.Where(s => s.HeartbeatAt is null || s.HeartbeatAt < stale
-                                               || (!SharedAcrossMachines && instance.IsCertainlyDead(s.OwnerInstance))).ToList();
+                                               || (!_storage.IsPostgres && instance.IsCertainlyDead(s.OwnerInstance))).ToList();
         }
         var reclaimed = 0;
         foreach (var s in candidates)

@@ -81,7 +81,6 @@ public sealed class OutboxDispatcher(IDbContextFactory<BetterDbContext> contexts
                 {
                     row.Attempts++;
                     row.LastError = ex.GetBaseException().Message;
-
                     log.LogWarning("Outbox event {Id} ({Type}, session {SessionId}) failed, attempt {Attempt}: {Message}",
                         row.Id, row.Type, row.SessionId, row.Attempts, row.LastError);
                     await db.SaveChangesAsync(ct);

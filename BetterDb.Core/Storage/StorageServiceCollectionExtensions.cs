@@ -31,9 +31,13 @@ public sealed class StorageOptions
     public TimeSpan HeartbeatInterval => TimeSpan.FromMilliseconds(HeartbeatIntervalMs);
     public TimeSpan HeartbeatTimeout => TimeSpan.FromMilliseconds(HeartbeatTimeoutMs);
 
-    /// <summary>Whether configuration asks for PostgreSQL: a database several app processes may share.</summary>
-    public static bool IsPostgres(IConfiguration configuration) =>
-        string.Equals(configuration[$"{Section}:Provider"], Postgres, StringComparison.OrdinalIgnoreCase);
+    /// <summary>PostgreSQL: a database app processes on other machines (or in other containers) may share.</summary>
+    public bool IsPostgres => IsPostgresProvider(Provider);
+
+    /// <summary>Whether configuration asks for PostgreSQL (for set-up that runs before options are bound).</summary>
+    public static bool IsPostgresProvider(IConfiguration configuration) => IsPostgresProvider(configuration[$"{Section}:Provider"]);
+
+    private static bool IsPostgresProvider(string? provider) => string.Equals(provider, Postgres, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Rejects a provider this build cannot use, or PostgreSQL without a usable connection string, naming the key.</summary>
@@ -84,7 +88,7 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// The app's storage from configuration (<c>BetterDb:Storage:Provider</c>): the EF Core context factory, the chunk
     /// store, the initializer (migrations) and the storage guard. Nothing outside Storage/ (and the Hangfire and key ring
-    /// set-up, which ask <see cref="StorageOptions.IsPostgres"/>) names the provider; each has its folder with its migrations.
+    /// set-up, which ask <see cref="StorageOptions.IsPostgresProvider(IConfiguration)"/>) names the provider; each has its folder with its migrations.
     /// </summary>
     public static IServiceCollection AddBetterDbStorage(this IServiceCollection services, IConfiguration configuration, DataPaths paths)
     {
@@ -93,7 +97,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<StorageHealth>();
 
         var configured = configuration[$"{StorageOptions.Section}:ConnectionString"];
-        if (StorageOptions.IsPostgres(configuration))
+        if (StorageOptions.IsPostgresProvider(configuration))
         {
             // An invalid or missing string is the validator's message at start; the factory must still be buildable.
             var connectionString = string.IsNullOrWhiteSpace(configured) ? "Host=invalid" : configured;

@@ -38,7 +38,7 @@ public static class KeyRingProtection
         var builder = services.AddDataProtection().SetApplicationName("BetterDb");
         // Several app processes on one PostgreSQL must decrypt each other's secrets (and sign-in cookies): one key
         // ring, in the shared database. On SQLite (one machine) the ring stays in files beside the database.
-        var shared = Storage.StorageOptions.IsPostgres(configuration);
+        var shared = Storage.StorageOptions.IsPostgresProvider(configuration);
         if (shared)
             services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
                 o.XmlRepository = new EntityFrameworkCoreXmlRepository<Storage.BetterDbContext>(sp, sp.GetRequiredService<ILoggerFactory>())));
