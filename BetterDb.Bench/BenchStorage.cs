@@ -39,15 +39,23 @@ internal sealed class BenchStorage : IAsyncDisposable
     public DbChunkStore Chunks { get; }
 
     /// <summary>The store <c>--storage</c> (and <c>--pg</c>) ask for; without options, SQLite.</summary>
-    public static Task<BenchStorage> CreateAsync(BenchOptions? options = null)
+    public static Task<BenchStorage> CreateAsync(BenchOptions? options = null) =>
+        Choose(options) switch
+        {
+            (StorageOptions.Postgres, { } pg) => CreatePostgresAsync(pg),
+            _ => CreateSqliteAsync(),
+        };
+
+    /// <summary>Which store the options ask for, or a usage error: for a bench to check before it spends time on anything else.</summary>
+    public static (string Provider, string? Pg) Choose(BenchOptions? options)
     {
         var provider = (options?.Get("storage") ?? StorageOptions.Sqlite).ToLowerInvariant();
         var pg = options?.Get("pg");
         return provider switch
         {
             StorageOptions.Sqlite when pg is not null => throw new BenchUsageException("--pg is for --storage postgres"),
-            StorageOptions.Sqlite => CreateSqliteAsync(),
-            StorageOptions.Postgres => CreatePostgresAsync(pg ?? throw new BenchUsageException(
+            StorageOptions.Sqlite => (provider, null),
+            StorageOptions.Postgres => (provider, pg ?? throw new BenchUsageException(
                 "--storage postgres needs --pg CONNECTIONSTRING (e.g. \"Host=127.0.0.1;Port=55432;Username=postgres;Database=betterdb\"; " +
                 "scripts/postgres-dev.sh starts such a server)")),
             _ => throw new BenchUsageException($"--storage must be sqlite or postgres (got '{provider}')"),

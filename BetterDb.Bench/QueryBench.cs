@@ -17,6 +17,7 @@ internal static class QueryBench
 {
     public static async Task<int> RunAsync(BenchOptions options)
     {
+        BenchStorage.Choose(options);
         var corpus = options.Corpus();
         var rounds = options.GetInt("rounds", 3);
         await using var storage = await BenchStorage.CreateAsync(options);
