@@ -41,3 +41,6 @@ internal sealed record BenchOptions(Dictionary<string, string> Values)
         return null;
     }
 }
+
+/// <summary>Options the bench cannot run with: the message is printed alone, without a stack trace.</summary>
+internal sealed class BenchUsageException(string message) : Exception(message);

@@ -11,20 +11,25 @@ namespace BetterDb.Bench;
 
 /// <summary>
 /// Reading a stored capture back: the full analysis, and filtered exports, on the corpus
-/// ingested once into a real SQLite store. Prints the shell one-liner's time for comparison.
+/// ingested once into a real store (SQLite, or PostgreSQL with <c>--storage postgres</c>). Prints the shell one-liner's time for comparison.
 /// </summary>
 internal static class QueryBench
 {
     public static async Task<int> RunAsync(BenchOptions options)
     {
+        BenchStorage.Choose(options);
         var corpus = options.Corpus();
         var rounds = options.GetInt("rounds", 3);
-        await using var storage = await BenchStorage.CreateAsync();
+        await using var storage = await BenchStorage.CreateAsync(options);
+        Console.WriteLine(storage.Description);
+        var disk0 = await storage.OnDiskBytesAsync();
         var writer = new CaptureWriter("q", null, long.MaxValue, long.MaxValue, storage.Chunks);
         await using (var file = File.OpenRead(corpus))
             await MonitorStream.ReadTextAsync(PipeReader.Create(file), writer, CancellationToken.None);
         await writer.CompleteAsync();
-        Console.WriteLine($"stored {writer.StoredLines:N0} lines ({new FileInfo(corpus).Length / 1e6:F1} MB raw) from {corpus}");
+        var (_, stored) = await storage.SizesAsync("q");
+        Console.WriteLine($"stored {writer.StoredLines:N0} lines ({new FileInfo(corpus).Length / 1e6:F1} MB raw) from {corpus}: " +
+                          $"{stored / 1e6:F1} MB of chunks, {(await storage.OnDiskBytesAsync() - disk0) / 1e6:F1} MB on disk");
 
         var shell = Stopwatch.StartNew();
         using (var awk = Process.Start(new ProcessStartInfo("bash", ["-c", $"awk '{{print $4}}' '{corpus}' | sort | uniq -c > /dev/null"]))!)
