@@ -158,6 +158,14 @@ public sealed class SharedPostgresTests(RedisFixture fx) : IAsyncLifetime
         using var httpA = a.CreateClient();
         using var httpB = b.CreateClient();
 
+        // One job storage: the dashboard of either process lists both processes' Hangfire servers.
+        var servers = await Poll.UntilAsync(() => httpA.GetStringAsync("/hangfire/servers"),
+            page => System.Text.RegularExpressions.Regex.Matches(page, $@"{System.Text.RegularExpressions.Regex.Escape(Environment.MachineName)}:(\d+):webhooks",
+                System.Text.RegularExpressions.RegexOptions.IgnoreCase).Select(m => m.Groups[1].Value).Distinct().Count() >= 2,
+            "both processes' servers on one dashboard",
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
+        Assert.Contains("BetterDb jobs", servers);
+
         using (var schedule = await httpA.PostAsJsonAsync("/api/monitor/schedules", new { connectionId = "default", intervalSeconds = 10, durationMs = 1_000 }))
             Assert.Equal(HttpStatusCode.Created, schedule.StatusCode);
         var scheduleId = (await httpA.GetFromJsonAsync<JsonElement[]>("/api/monitor/schedules"))!.Single().GetProperty("id").GetString()!;
