@@ -22,9 +22,10 @@ internal sealed class OwnerAddress(AppInstance instance, IServer server, IOption
     public Task StartedAsync(CancellationToken ct)
     {
         if (instance.Url is null && server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() is { } address
-            && Uri.TryCreate(address.Replace("://+", "://*").Replace("://*", "://" + Environment.MachineName), UriKind.Absolute, out var uri))
+            && Uri.TryCreate(address.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"), UriKind.Absolute, out var uri))
         {
-            var host = uri.Host is "0.0.0.0" or "[::]" or "::" ? Environment.MachineName : uri.Host;
+            // Listening on every interface: this machine's name is the address others can use.
+            var host = uri.Host is "0.0.0.0" or "[::]" ? Environment.MachineName : uri.Host;
             instance.Url = new UriBuilder(uri) { Host = host }.Uri.ToString().TrimEnd('/');
         }
         return Task.CompletedTask;

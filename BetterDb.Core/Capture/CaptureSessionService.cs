@@ -380,13 +380,19 @@ public sealed class CaptureSessionService
     /// <exception cref="ConflictException">the other process did not stop it within <see cref="RemoteStopWait"/></exception>
     public async Task<CaptureSession?> StopAsync(string id, CancellationToken ct = default)
     {
+        await StopWhereverItRunsAsync(id, ct);
+        return await GetAsync(id, ct);
+    }
+
+    /// <summary>Stops the capture if it runs, here or in another process, and waits until it has ended.</summary>
+    private async Task StopWhereverItRunsAsync(string id, CancellationToken ct)
+    {
         if (_runs.TryGetValue(id, out var running))
         {
             running.RequestStop(CaptureEnd.ManualStop);
             await running.Completion!.WaitAsync(ct);
         }
         else await StopElsewhereAsync(id, ct);
-        return await GetAsync(id, ct);
     }
 
     /// <summary>How long a stop of a capture in another process waits for that process to end it.</summary>
@@ -419,12 +425,7 @@ public sealed class CaptureSessionService
 
     public async Task<bool> DeleteAsync(string id, CancellationToken ct = default)
     {
-        if (_runs.TryGetValue(id, out var running))
-        {
-            running.RequestStop(CaptureEnd.ManualStop);
-            await running.Completion!.WaitAsync(ct);
-        }
-        else await StopElsewhereAsync(id, ct);
+        await StopWhereverItRunsAsync(id, ct);
         await using var db = await _contexts.CreateDbContextAsync(ct);
         var entity = await db.Sessions.FirstOrDefaultAsync(s => s.Id == id, ct);
         if (entity is null) return false;

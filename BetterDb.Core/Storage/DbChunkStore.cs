@@ -18,8 +18,6 @@ public abstract class DbChunkStore(IDbContextFactory<BetterDbContext> contexts) 
         [c.SessionId, c.NodeId, c.ChunkIndex, c.FirstLine, c.LineCount, c.ByteCount, c.FirstTsMicros, c.LastTsMicros,
          c.MinTsMicros, c.MaxTsMicros, c.MalformedLines, c.Codec, c.Data];
 
-    protected IDbContextFactory<BetterDbContext> Contexts => contexts;
-
     private string? _connectionString;
 
     /// <summary>The context's connection string, for a store that writes past EF.</summary>
