@@ -46,6 +46,48 @@ public sealed class PostgresStorageTests
         }
     }
 
+    [Fact]
+    public async Task App_processes_starting_together_on_a_new_database_migrate_it_once_and_all_start()
+    {
+        var database = PostgresServer.Shared.CreateDatabase();
+        try
+        {
+            await using (var admin = new NpgsqlConnection(database + ";Pooling=false"))
+            {
+                await admin.OpenAsync();
+                await using var drop = new NpgsqlCommand("DROP SCHEMA public CASCADE; CREATE SCHEMA public;", admin);
+                await drop.ExecuteNonQueryAsync();
+            }
+            // Three processes' start-up, as the app runs it (AddBetterDbStorage's initializer), at the same moment.
+            var starts = Enumerable.Range(0, 3).Select(_ =>
+            {
+                var services = new ServiceCollection();
+                var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["BetterDb:Storage:Provider"] = "postgres",
+                    ["BetterDb:Storage:ConnectionString"] = database,
+                }).Build();
+                services.AddBetterDbStorage(configuration, new Core.DataPaths(Path.GetTempPath()));
+                return services.BuildServiceProvider();
+            }).ToList();
+            try
+            {
+                await Task.WhenAll(starts.Select(sp => Task.Run(() => sp.GetRequiredService<IStorageInitializer>().InitializeAsync(CancellationToken.None))));
+            }
+            finally
+            {
+                foreach (var sp in starts) await sp.DisposeAsync();
+            }
+            await using var db = new PostgresBetterDbContext(new DbContextOptionsBuilder<BetterDbContext>().UseNpgsql(database).Options);
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+            Assert.Equal(db.Database.GetMigrations().Count(), (await db.Database.GetAppliedMigrationsAsync()).Count());
+        }
+        finally
+        {
+            PostgresServer.Shared.DropDatabase(database);
+        }
+    }
+
     [Theory]
     [InlineData(null, "BetterDb:Storage:ConnectionString is required")]
     [InlineData("Host=", "BetterDb:Storage:ConnectionString names no Host")]
