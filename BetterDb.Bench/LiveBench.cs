@@ -170,7 +170,7 @@ internal static partial class LiveBench
         }
         var (lines, note) = await run.EndAsync();
         // What the reader had counted before the stop, against what it ended with: fewer is a loss on the way to storage.
-        if (lines < received) note = string.Join("; ", new[] { note, $"ended with {lines:N0} lines after receiving {received:N0}" }.OfType<string>());
+        if (run.ProgressCountsLines && lines < received) note = string.Join("; ", new[] { note, $"ended with {lines:N0} lines after receiving {received:N0}" }.OfType<string>());
         return new Round(load.Rps, load.Sent, lines, cpu, sampler.Peak, string.Join("; ", new[] { settle, note, drainNote }.OfType<string>()) is { Length: > 0 } n ? n : null);
     }
 
@@ -187,8 +187,8 @@ internal static partial class LiveBench
     }
 
     /// <summary>
-    /// Until the reader has it all: it counted every line sent, or (a reader that counts other lines too, or one that
-    /// lost some) the server holds nothing for it and its count stood still for 2 s. Half a second was too short: on
+    /// Until the reader has it all: it counted every line sent (a reader that counts lines), or the server holds nothing
+    /// for it and its count (redis-cli's: its file's bytes) stood still for 2 s. Half a second was too short: on
     /// this 2-core box a reader can be off the CPU that long with lines still in its socket buffer, and the round then
     /// stopped it before it had read them (200 clients, 248,751 of 250,000 once). Returns its count and a note.
     /// </summary>
@@ -200,7 +200,7 @@ internal static partial class LiveBench
         {
             await Task.Delay(250);
             var progress = await run.ProgressAsync();
-            if (progress >= sent && sampler.Last == 0) return (progress, null);
+            if (run.ProgressCountsLines && progress >= sent && sampler.Last == 0) return (progress, null);
             stable = progress == last && sampler.Last == 0 ? stable + 1 : 0;
             if (stable >= 8) return (progress, null);
             last = progress;

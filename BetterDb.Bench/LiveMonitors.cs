@@ -15,6 +15,9 @@ internal interface IMonitorRun : IAsyncDisposable
     /// <summary>A figure that grows while data still arrives (bytes or lines).</summary>
     Task<long> ProgressAsync();
 
+    /// <summary>Whether <see cref="ProgressAsync"/> counts lines (the app's capture) rather than bytes (redis-cli's file).</summary>
+    bool ProgressCountsLines { get; }
+
     /// <summary>Why the reader is gone (exited, capture ended), or null while it runs.</summary>
     Task<string?> FailureAsync();
 
@@ -37,6 +40,8 @@ internal sealed class CliMonitor(Process process, int pid, string file) : IMonit
     }
 
     public Task<long> ProgressAsync() => Task.FromResult(new FileInfo(file).Length);
+
+    public bool ProgressCountsLines => false;
 
     public Task<string?> FailureAsync() => Task.FromResult(process.HasExited ? $"redis-cli exited with code {process.ExitCode}" : null);
 
@@ -197,6 +202,8 @@ internal sealed class AppCapture(AppInstance app, string id) : IMonitorRun
         JsonNode.Parse(await app.Http.GetStringAsync($"/api/monitor/sessions/{id}"))!;
 
     public async Task<long> ProgressAsync() => (long)(await SessionAsync())["lineCount"]!;
+
+    public bool ProgressCountsLines => true;
 
     public async Task<string?> FailureAsync()
     {
