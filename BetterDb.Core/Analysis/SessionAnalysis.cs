@@ -32,7 +32,7 @@ public sealed class SessionAnalysis(
     public async Task<AnalysisReport> GetAsync(string sessionId, LineFilter? filter = null, char delimiter = ':', CancellationToken ct = default)
     {
         filter ??= LineFilter.None;
-        var canStore = filter.IsEmpty && delimiter == ':';
+        var canStore = filter.IsWholeSession && delimiter == ':';
         if (canStore)
         {
             await using var db = await contexts.CreateDbContextAsync(ct);

@@ -46,7 +46,7 @@ public sealed class SessionDiffService(
             if (s.Status == CaptureStatus.Running.Word())
                 throw new ConflictException($"Session '{s.Id}' is still running: a diff compares finished captures (stop it or wait for it to end).", s.Id);
 
-        var stored = filter.IsEmpty && delimiter == ':';
+        var stored = filter.IsWholeSession && delimiter == ':';
         var a = await InputAsync(CaptureSession.From(capture), filter, delimiter, stored, ct);
         var b = await InputAsync(CaptureSession.From(baseline), filter, delimiter, stored, ct);
         var report = SessionDiff.Compare(a.Input, b.Input) with { FromStoredAggregates = a.FromStore && b.FromStore, Warnings = filter.Warnings };

@@ -61,6 +61,9 @@ public sealed class LineFilter
 
     public bool IsEmpty => Commands is null && Client is null && Key is null && Db is null && AfterTs is null && BeforeTs is null && Text is null;
 
+    /// <summary>Every line of every node: what a session's stored analysis and command shapes were computed over.</summary>
+    public bool IsWholeSession => IsEmpty && Node is null;
+
     /// <summary>True when only the raw text matters, so malformed lines can still match.</summary>
     private bool NeedsParse => Commands is not null || Client is not null || Key is not null || Db is not null || AfterTs is not null || BeforeTs is not null;
 
