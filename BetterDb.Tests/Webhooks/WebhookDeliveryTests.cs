@@ -157,7 +157,9 @@ public sealed class WebhookDeliveryTests(RedisFixture redis) : IAsyncLifetime
     public async Task A_receiver_failing_twice_gets_three_attempts_under_one_delivery_id()
     {
         _receiver.Answer("/flaky", n => n <= 2 ? 500 : 204);
-        await using var app = NewApp();
+        // Pauses longer than the delivery claim's 1 s early window: with shorter ones a second run of an attempt's job
+        // (Hangfire's SQLite storage makes them) may send the next attempt at once (see the stop 25 note).
+        await using var app = NewApp(new Dictionary<string, string?> { ["BetterDb:Webhooks:RetryDelaysMs"] = "2500,2500,2500", ["BetterDb:Webhooks:TimeoutMs"] = "1500" });
         var http = app.CreateClient();
         var hook = await CreateHookAsync(http, new { url = _receiver.Url("/flaky"), events = new[] { "monitor.session.completed" } });
         await ImportAsync(http, "default");
